@@ -1,0 +1,2 @@
+//! The bareproxy kernel.
+#![cfg_attr(not(test), no_std)]

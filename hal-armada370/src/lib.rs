@@ -1,0 +1,2 @@
+//! Chip support; see README.
+#![no_std]

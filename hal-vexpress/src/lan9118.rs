@@ -1,0 +1,1 @@
+//! SMSC LAN9118 Ethernet controller.

@@ -1,0 +1,2 @@
+//! The NIC interface: see README.
+#![no_std]
