@@ -66,7 +66,10 @@ fn random_splits_agree_with_one_piece() {
 fn empty_body_and_uppercase_sizes() {
     assert_eq!(walk_split(b"0\r\n\r\n", || 1), Ok(5));
     assert_eq!(walk_split(b"A\r\n0123456789\r\n0\r\n\r\n", || 2), Ok(20));
-    assert_eq!(walk_split(b"0000a\r\n0123456789\r\n0\r\n\r\n", || 3), Ok(24));
+    assert_eq!(
+        walk_split(b"0000a\r\n0123456789\r\n0\r\n\r\n", || 3),
+        Ok(24)
+    );
 }
 
 #[test]
@@ -82,7 +85,10 @@ fn framing_errors_are_caught_at_their_offset() {
         (b"5;a\nb\r\n", HttpError::BadChunkSize { at: 3 }),
         (b"0x5\r\n", HttpError::BadChunkSize { at: 1 }),
         (b"5\r\nhelloX\r\n", HttpError::BadChunkTerminator { at: 8 }),
-        (b"5\r\nhello\n0\r\n\r\n", HttpError::BadChunkTerminator { at: 8 }),
+        (
+            b"5\r\nhello\n0\r\n\r\n",
+            HttpError::BadChunkTerminator { at: 8 },
+        ),
         (b"5\r\nhello\rX", HttpError::BadChunkTerminator { at: 9 }),
         (b"0\r\n\n", HttpError::BadTrailer { at: 3 }),
         (b"0\r\n folded: x\r\n\r\n", HttpError::BadTrailer { at: 3 }),
@@ -97,8 +103,16 @@ fn framing_errors_are_caught_at_their_offset() {
     ];
     for (stream, expected) in cases {
         // Same error whichever way the stream is cut.
-        assert_eq!(walk_split(stream, || usize::MAX), Err(*expected), "{stream:?}");
-        assert_eq!(walk_split(stream, || 1), Err(*expected), "{stream:?} byte by byte");
+        assert_eq!(
+            walk_split(stream, || usize::MAX),
+            Err(*expected),
+            "{stream:?}"
+        );
+        assert_eq!(
+            walk_split(stream, || 1),
+            Err(*expected),
+            "{stream:?} byte by byte"
+        );
         assert_eq!(expected.status(Direction::Request), 400);
         assert_eq!(expected.status(Direction::Response), 502);
     }
@@ -112,13 +126,17 @@ fn size_line_and_trailer_limits() {
         ..Limits::default()
     };
     let mut decoder = ChunkedDecoder::new(&limits);
-    let err = decoder.advance(b"1;aaaaaaaaaaaaaaaaaaaaaaaa\r\n").unwrap_err();
+    let err = decoder
+        .advance(b"1;aaaaaaaaaaaaaaaaaaaaaaaa\r\n")
+        .unwrap_err();
     assert_eq!(err, HttpError::ChunkLineTooLong { at: 16 });
 
     let mut decoder = ChunkedDecoder::new(&limits);
     assert!(decoder.advance(b"0\r\nX: 123456789\r\n\r\n").is_ok());
     let mut decoder = ChunkedDecoder::new(&limits);
-    let err = decoder.advance(b"0\r\nX: 1234567890123456\r\n\r\n").unwrap_err();
+    let err = decoder
+        .advance(b"0\r\nX: 1234567890123456\r\n\r\n")
+        .unwrap_err();
     assert_eq!(err, HttpError::TrailersTooLarge);
 }
 
@@ -140,10 +158,19 @@ fn huge_chunk_is_streamed_without_buffering() {
 #[test]
 fn body_reader_counts_content_length_down() {
     let mut body = BodyReader::new(BodyLength::Length(10), &Limits::default());
-    assert_eq!(body.advance(b"0123").unwrap(), BodyChunk { forward: 4, done: false });
+    assert_eq!(
+        body.advance(b"0123").unwrap(),
+        BodyChunk {
+            forward: 4,
+            done: false
+        }
+    );
     assert_eq!(
         body.advance(b"456789GET").unwrap(),
-        BodyChunk { forward: 6, done: true }
+        BodyChunk {
+            forward: 6,
+            done: true
+        }
     );
     assert!(body.is_done());
     // Truncation is detected; read-until-close ends cleanly on EOF.
@@ -151,7 +178,13 @@ fn body_reader_counts_content_length_down() {
     body.advance(b"01").unwrap();
     assert_eq!(body.on_eof(), Err(HttpError::Truncated));
     let mut body = BodyReader::new(BodyLength::UntilClose, &Limits::default());
-    assert_eq!(body.advance(b"abc").unwrap(), BodyChunk { forward: 3, done: false });
+    assert_eq!(
+        body.advance(b"abc").unwrap(),
+        BodyChunk {
+            forward: 3,
+            done: false
+        }
+    );
     assert_eq!(body.on_eof(), Ok(()));
     assert!(body.is_done());
 }

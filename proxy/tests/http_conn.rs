@@ -42,7 +42,10 @@ fn pipelined_requests_are_read_one_at_a_time() {
         // Until the response is done, nothing more is read.
         assert_eq!(
             client.read(&stream[at..]).unwrap(),
-            Step { consumed: 0, event: Event::Idle }
+            Step {
+                consumed: 0,
+                event: Event::Idle
+            }
         );
         assert_eq!(client.finish_exchange(Persist::KeepAlive), Next::ReadNext);
     }
@@ -59,7 +62,8 @@ fn pipelined_requests_are_read_one_at_a_time() {
 
 #[test]
 fn head_fed_one_byte_at_a_time() {
-    let stream = b"GET /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    let stream =
+        b"GET /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
     let mut client = ClientSide::new(Limits::default());
     let mut events = Vec::new();
     let mut body = Vec::new();
@@ -93,30 +97,90 @@ fn exchange(mode: HttpMode, req: &[u8], resp: &[u8]) -> (Persistence, Vec<Event>
     (plan, events)
 }
 
+/// Mode, request, response, expected client and server persistence.
+type KeepAliveCase = (HttpMode, &'static [u8], &'static [u8], Persist, Persist);
+
 #[test]
 fn keep_alive_decisions() {
     use Persist::{Close, KeepAlive};
     let ok = &b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"[..];
-    let cases: &[(HttpMode, &[u8], &[u8], Persist, Persist)] = &[
-        (HttpMode::KeepAlive, b"GET / HTTP/1.1\r\n\r\n", ok, KeepAlive, KeepAlive),
-        (HttpMode::KeepAlive, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", ok, Close, KeepAlive),
-        (HttpMode::KeepAlive, b"GET / HTTP/1.0\r\n\r\n", ok, Close, KeepAlive),
-        (HttpMode::KeepAlive, b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", ok, KeepAlive, KeepAlive),
+    let cases: &[KeepAliveCase] = &[
+        (
+            HttpMode::KeepAlive,
+            b"GET / HTTP/1.1\r\n\r\n",
+            ok,
+            KeepAlive,
+            KeepAlive,
+        ),
+        (
+            HttpMode::KeepAlive,
+            b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+            ok,
+            Close,
+            KeepAlive,
+        ),
+        (
+            HttpMode::KeepAlive,
+            b"GET / HTTP/1.0\r\n\r\n",
+            ok,
+            Close,
+            KeepAlive,
+        ),
+        (
+            HttpMode::KeepAlive,
+            b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            ok,
+            KeepAlive,
+            KeepAlive,
+        ),
         // Server closes: the client connection survives (the body is self-delimited).
-        (HttpMode::KeepAlive, b"GET / HTTP/1.1\r\n\r\n", b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", KeepAlive, Close),
-        (HttpMode::KeepAlive, b"GET / HTTP/1.1\r\n\r\n", b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", KeepAlive, Close),
+        (
+            HttpMode::KeepAlive,
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            KeepAlive,
+            Close,
+        ),
+        (
+            HttpMode::KeepAlive,
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+            KeepAlive,
+            Close,
+        ),
         // Body until close: both close.
-        (HttpMode::KeepAlive, b"GET / HTTP/1.1\r\n\r\n", b"HTTP/1.1 200 OK\r\n\r\n", Close, Close),
-        (HttpMode::ServerClose, b"GET / HTTP/1.1\r\n\r\n", ok, KeepAlive, Close),
+        (
+            HttpMode::KeepAlive,
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            Close,
+            Close,
+        ),
+        (
+            HttpMode::ServerClose,
+            b"GET / HTTP/1.1\r\n\r\n",
+            ok,
+            KeepAlive,
+            Close,
+        ),
         (HttpMode::Close, b"GET / HTTP/1.1\r\n\r\n", ok, Close, Close),
         // Request body not fully read when the response came: close the client.
-        (HttpMode::KeepAlive, b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", ok, Close, Close),
+        (
+            HttpMode::KeepAlive,
+            b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
+            ok,
+            Close,
+            Close,
+        ),
     ];
     for (mode, req, resp, client, server) in cases {
         let (plan, _) = exchange(*mode, req, resp);
         assert_eq!(
             plan,
-            Persistence { client: *client, server: *server },
+            Persistence {
+                client: *client,
+                server: *server
+            },
             "{mode:?} {:?} -> {:?}",
             String::from_utf8_lossy(req),
             String::from_utf8_lossy(resp)
@@ -127,7 +191,10 @@ fn keep_alive_decisions() {
 #[test]
 fn finish_exchange_closes_when_asked_or_request_unfinished() {
     let mut client = ClientSide::new(Limits::default());
-    drive(|i| client.read(i), b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab");
+    drive(
+        |i| client.read(i),
+        b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab",
+    );
     assert!(!client.request_complete());
     assert_eq!(client.finish_exchange(Persist::KeepAlive), Next::Close);
     let mut client = ClientSide::new(Limits::default());
@@ -150,7 +217,10 @@ fn interim_responses_precede_the_final_one() {
         at += n;
     }
     assert_eq!(at, stream.len());
-    assert_eq!(statuses, [(Some(100), true), (Some(103), true), (Some(201), false)]);
+    assert_eq!(
+        statuses,
+        [(Some(100), true), (Some(103), true), (Some(201), false)]
+    );
     assert!(server.response_complete());
 }
 
@@ -159,7 +229,10 @@ fn server_bytes_before_a_request_are_not_read() {
     let mut server = ServerSide::new(Limits::default());
     assert_eq!(
         server.read(b"HTTP/1.1 200 OK\r\n\r\n").unwrap(),
-        Step { consumed: 0, event: Event::Idle }
+        Step {
+            consumed: 0,
+            event: Event::Idle
+        }
     );
 }
 
@@ -174,7 +247,10 @@ fn end_of_stream() {
     assert_eq!(client.on_eof(), Err(HttpError::Truncated));
     // Mid-body: truncated.
     let mut client = ClientSide::new(Limits::default());
-    drive(|i| client.read(i), b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab");
+    drive(
+        |i| client.read(i),
+        b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab",
+    );
     assert_eq!(client.on_eof(), Err(HttpError::Truncated));
     // A body that runs until close ends on EOF.
     let mut server = ServerSide::new(Limits::default());

@@ -53,7 +53,9 @@ fn content_length_and_transfer_encoding_together_is_400() {
     assert_eq!(e.status(Direction::Request), 400);
     // Order does not matter.
     assert_eq!(
-        request_error(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"),
+        request_error(
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
+        ),
         HttpError::ContentLengthWithTransferEncoding
     );
 }
@@ -66,13 +68,26 @@ fn duplicate_content_length_is_400_even_when_equal() {
         b"POST / HTTP/1.1\r\nContent-Length: 4, 4\r\n\r\n",
         b"POST / HTTP/1.1\r\nContent-Length: 4,5\r\n\r\n",
     ] {
-        assert_eq!(request_error(head), HttpError::DuplicateContentLength, "{head:?}");
+        assert_eq!(
+            request_error(head),
+            HttpError::DuplicateContentLength,
+            "{head:?}"
+        );
     }
 }
 
 #[test]
 fn invalid_content_length_is_400() {
-    for value in ["+4", "-1", "0x10", "4 4", "", "abc", "18446744073709551616", "1e3"] {
+    for value in [
+        "+4",
+        "-1",
+        "0x10",
+        "4 4",
+        "",
+        "abc",
+        "18446744073709551616",
+        "1e3",
+    ] {
         let head = format!("POST / HTTP/1.1\r\nContent-Length: {value}\r\n\r\n");
         assert_eq!(
             request_error(head.as_bytes()),
@@ -117,9 +132,10 @@ fn transfer_encoding_must_end_in_a_single_chunked() {
         let side = request(head.as_bytes()).unwrap();
         assert_eq!(side.body_length(), BodyLength::Chunked, "{value:?}");
     }
-    let side =
-        request(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n")
-            .unwrap();
+    let side = request(
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+    )
+    .unwrap();
     assert_eq!(side.body_length(), BodyLength::Chunked);
 }
 
@@ -207,7 +223,10 @@ fn head_larger_than_the_limit_is_400() {
     assert_eq!(e, HttpError::HeadTooLarge);
     assert_eq!(e.status(Direction::Request), 400);
     // The failure sticks: the connection cannot be resynchronised.
-    assert_eq!(side.read(b"GET / HTTP/1.1\r\n\r\n"), Err(HttpError::HeadTooLarge));
+    assert_eq!(
+        side.read(b"GET / HTTP/1.1\r\n\r\n"),
+        Err(HttpError::HeadTooLarge)
+    );
     // A head of exactly the limit is accepted.
     let exact = b"GET / HTTP/1.1\r\nX: 1\r\n\r\n";
     let side = request_with(
@@ -228,7 +247,11 @@ fn too_many_headers_is_400() {
     };
     assert!(request_with(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits).is_ok());
     assert_eq!(
-        request_with(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits).err(),
+        request_with(
+            b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+            limits
+        )
+        .err(),
         Some(HttpError::TooManyHeaders)
     );
 }
@@ -272,7 +295,7 @@ fn ambiguous_responses_are_502() {
         b"HTTP/1.1 2000 OK\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
     ] {
-        let e = response(head, MethodKind::Other).err().expect("accepted");
+        let e = response(head, MethodKind::Other).expect_err("accepted");
         assert_eq!(e.status(Direction::Response), 502, "{head:?}");
     }
 }
@@ -282,22 +305,32 @@ fn keep_alive_wishes_by_version() {
     let cases: &[(&[u8], bool)] = &[
         (b"GET / HTTP/1.1\r\n\r\n", true),
         (b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false),
-        (b"GET / HTTP/1.1\r\nConnection: Keep-Alive, CLOSE\r\n\r\n", false),
+        (
+            b"GET / HTTP/1.1\r\nConnection: Keep-Alive, CLOSE\r\n\r\n",
+            false,
+        ),
         (b"GET / HTTP/1.0\r\n\r\n", false),
         (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
-        (b"GET / HTTP/1.0\r\nConnection: foo,  Keep-Alive\r\n\r\n", true),
+        (
+            b"GET / HTTP/1.0\r\nConnection: foo,  Keep-Alive\r\n\r\n",
+            true,
+        ),
     ];
     for (head, keep) in cases {
-        assert_eq!(request(head).unwrap().request().wants_keep_alive(), *keep, "{head:?}");
+        assert_eq!(
+            request(head).unwrap().request().wants_keep_alive(),
+            *keep,
+            "{head:?}"
+        );
     }
 }
 
 #[test]
 fn expect_continue_only_counts_in_http11() {
-    let side = request(b"PUT / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n")
-        .unwrap();
+    let side =
+        request(b"PUT / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n").unwrap();
     assert!(side.request().expects_continue());
-    let side = request(b"PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
-        .unwrap();
+    let side =
+        request(b"PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").unwrap();
     assert!(!side.request().expects_continue());
 }
