@@ -1,1 +1,0 @@
-//! haproxy.cfg-style configuration.
