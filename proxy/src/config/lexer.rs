@@ -32,6 +32,8 @@ pub(crate) struct Word {
 pub(crate) struct LexError {
     pub column: u32,
     pub message: String,
+    /// The line is well-formed but exceeds a limit.
+    pub limit: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub(crate) fn split_line(line: &str) -> Result<Vec<Word>, LexError> {
             return Err(LexError {
                 column,
                 message: format!("control character U+{:04X} is not allowed", u32::from(c)),
+                limit: false,
             });
         }
         match quote {
@@ -107,6 +110,7 @@ pub(crate) fn split_line(line: &str) -> Result<Vec<Word>, LexError> {
         return Err(LexError {
             column: quote_column,
             message: String::from("unterminated quote"),
+            limit: false,
         });
     }
     if in_word {
@@ -125,6 +129,7 @@ fn push_word(
         return Err(LexError {
             column: error_column,
             message: format!("too many words on one line (at most {MAX_WORDS_PER_LINE})"),
+            limit: true,
         });
     }
     words.push(Word {
@@ -150,6 +155,7 @@ where
                 "a '\\' at the end of a line is not a line continuation in HAProxy syntax; \
                  write the whole directive on one line",
             ),
+            limit: false,
         });
     };
     match next {
@@ -164,6 +170,7 @@ where
                 return Err(LexError {
                     column,
                     message: String::from("'\\x' must be followed by two hexadecimal digits"),
+                    limit: false,
                 });
             };
             let byte = (hi << 4) | lo;
@@ -171,6 +178,7 @@ where
                 return Err(LexError {
                     column,
                     message: format!("'\\x{byte:02x}' is not an ASCII character"),
+                    limit: false,
                 });
             }
             // A 7-bit value is always a valid char.
@@ -193,6 +201,7 @@ fn reject_env_var(next: Option<char>, column: u32, out: &mut String) -> Result<(
                 "environment variables are not supported by bareproxy (the box has no \
                  environment); write the value itself, or '\\$' for a literal '$'",
             ),
+            limit: false,
         }),
         _ => {
             out.push('$');

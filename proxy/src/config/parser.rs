@@ -153,7 +153,12 @@ impl<'f> Parser<'f> {
                 ));
             }
             let words = lexer::split_line(line_text).map_err(|e| {
-                self.error(number, Some(e.column), None, ErrorKind::Syntax, e.message)
+                let kind = if e.limit {
+                    ErrorKind::Limit
+                } else {
+                    ErrorKind::Syntax
+                };
+                self.error(number, Some(e.column), None, kind, e.message)
             })?;
             if !words.is_empty() {
                 self.line(number, &words)?;
