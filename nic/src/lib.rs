@@ -22,6 +22,21 @@
 //! the duration of the closure, and [`Nic::transmit`] lends a buffer of exactly the requested
 //! length that the hardware sends once the closure returns. Bad frames are the driver's business:
 //! it drops them, counts them in [`NicStats`], and never panics on what the wire delivers.
+//!
+//! # Implementing `Nic` for a DMA-ring NIC (mvneta, IXP4xx NPE)
+//! - `rx_ready`: look at the next RX descriptor (mvneta: RXQ_STATUS occupied count; NPE: the
+//!   RX queue-manager queue); skip and recycle descriptors with error or non-F|L status,
+//!   counting them.
+//! - `receive`: invalidate the buffer's cache lines if memory is cached, lend
+//!   `&buf[..data_size - FCS]` to the closure, then hand the descriptor straight back to the
+//!   hardware (the same buffer, as U-Boot's mvneta does). Zero copy.
+//! - `transmit`: take the next free TX descriptor's buffer, let the closure fill it, clean the
+//!   cache, publish the descriptor (mvneta TXQ_UPDATE; NPE: put it on the TX queue).
+//!   `WouldBlock` when no descriptor is free.
+//! - `on_interrupt`: acknowledge causes, reap sent descriptors (`tx_done`), fold MIB counters
+//!   into [`NicStats`].
+//! - `capabilities`: `max_burst` = RX ring size; mvneta can declare IPv4/TCP/UDP checksum
+//!   offload ([`Offload::Rx`] when the driver drops frames the hardware flagged).
 #![no_std]
 
 pub mod capabilities;

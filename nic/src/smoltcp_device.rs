@@ -190,7 +190,7 @@ impl<N: Nic, const STAGING: usize> phy::Device for SmoltcpDevice<N, STAGING> {
     }
 }
 
-/// Receive half of a [`SmoltcpDevice::receive`] pair.
+/// Receive half of the token pair `SmoltcpDevice` returns from `Device::receive`.
 pub struct RxToken<'a, N: Nic, const STAGING: usize> {
     nic: &'a mut N,
     staged: &'a RefCell<StagedFrame<STAGING>>,

@@ -56,6 +56,11 @@ impl Mmio {
     }
 }
 
+// SAFETY: `Mmio` is the exclusive owner of its register window (see `new`); moving that
+// ownership to another execution context (e.g. into an interrupt-safe mutex shared with the IRQ
+// handler) is sound because all accesses still go through the single owner.
+unsafe impl Send for Mmio {}
+
 impl Lan9118Bus for Mmio {
     fn read(&self, offset: usize) -> u32 {
         debug_assert!(offset.is_multiple_of(4) && offset < size_of::<Lan9118Registers>());

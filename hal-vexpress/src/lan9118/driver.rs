@@ -405,10 +405,13 @@ impl<B: Lan9118Bus> Lan9118<B> {
     fn resync_rx(&mut self) {
         self.stats.recoveries += 1;
         self.rx_pending = None;
-        let mac_cr = self.csr_read(mac_csr::MAC_CR).unwrap_or(0);
-        let _ = self.csr_write(mac_csr::MAC_CR, mac_cr & !MAC_CR::RXEN::SET.value);
-        // Let the receiver finish the frame in progress (RXSTOP_INT), bounded.
-        let _ = (0..BUSY_POLLS).any(|_| self.reg(regs::INT_STS).is_set(INT::RXSTOP));
+        // If the CSR port itself is wedged, dump anyway rather than write a guessed MAC_CR.
+        let mac_cr = self.csr_read(mac_csr::MAC_CR).ok();
+        if let Some(mac_cr) = mac_cr {
+            let _ = self.csr_write(mac_csr::MAC_CR, mac_cr & !MAC_CR::RXEN::SET.value);
+            // Let the receiver finish the frame in progress (RXSTOP_INT), bounded.
+            let _ = (0..BUSY_POLLS).any(|_| self.reg(regs::INT_STS).is_set(INT::RXSTOP));
+        }
         self.reg(regs::RX_CFG).modify(RX_CFG::RX_DUMP::SET);
         let _ = self.wait_clear(
             regs::RX_CFG,
@@ -417,7 +420,9 @@ impl<B: Lan9118Bus> Lan9118<B> {
         );
         self.reg(regs::INT_STS)
             .write(INT::RXSTOP::SET + INT::RXE::SET);
-        let _ = self.csr_write(mac_csr::MAC_CR, mac_cr | MAC_CR::RXEN::SET.value);
+        if let Some(mac_cr) = mac_cr {
+            let _ = self.csr_write(mac_csr::MAC_CR, mac_cr | MAC_CR::RXEN::SET.value);
+        }
     }
 
     // --------------------------------------------------------------- transmit
