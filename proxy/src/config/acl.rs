@@ -601,7 +601,6 @@ mod tests {
             assert!(cond(bad).is_err(), "{bad}");
         }
         assert_eq!(cond("if nope").unwrap_err().kind, ErrorKind::UnknownAcl);
-        drop(cond);
         assert_eq!(http, [38]);
     }
 }

@@ -1032,8 +1032,7 @@ pub(crate) fn log_target(w: &[Word]) -> Res<LogTarget> {
         min_level: Level::Emerg,
     };
     let mut i = 2;
-    loop {
-        let Some(p) = w.get(i) else { break };
+    while let Some(p) = w.get(i) {
         match p.text.as_str() {
             "len" => {
                 let n = arg(w, i + 1, "a length (80..=65535)")?;

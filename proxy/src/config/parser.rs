@@ -13,6 +13,7 @@ use super::model::{
 };
 use super::section::{At, BackendRef, Draft, LogSpec, PROXY_KEYWORDS, SectionKind, StatsDraft};
 use super::value;
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -40,7 +41,7 @@ enum Current {
     /// Before the first section header.
     Nothing,
     Global,
-    Proxy(Draft),
+    Proxy(Box<Draft>),
 }
 
 /// A frontend whose backend references are not resolved yet.
@@ -193,7 +194,7 @@ impl<'f> Parser<'f> {
                     }
                     Current::Global
                 }
-                Some(kind) => Current::Proxy(self.section_header(kind, number, w)?),
+                Some(kind) => Current::Proxy(Box::new(self.section_header(kind, number, w)?)),
             };
             return Ok(());
         }
@@ -314,11 +315,11 @@ impl<'f> Parser<'f> {
         match core::mem::replace(&mut self.current, Current::Nothing) {
             Current::Nothing | Current::Global => Ok(()),
             Current::Proxy(draft) if draft.kind == SectionKind::Defaults => {
-                self.defaults = draft;
+                self.defaults = *draft;
                 Ok(())
             }
             Current::Proxy(draft) => {
-                let finished = self.finish_proxy(draft)?;
+                let finished = self.finish_proxy(*draft)?;
                 self.finished.push(finished);
                 Ok(())
             }

@@ -67,7 +67,7 @@ impl Display for Time {
             ("m", 60_000),
             ("s", 1000),
         ] {
-            if ms != 0 && ms % size == 0 {
+            if ms != 0 && ms.is_multiple_of(size) {
                 return write!(f, "{}{unit}", ms / size);
             }
         }
