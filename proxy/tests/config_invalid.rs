@@ -248,6 +248,24 @@ fn backend_references() {
 }
 
 #[test]
+fn errors_name_the_keyword_of_the_line() {
+    let e = err("frontend f\n bind :80\n use_backend nope\n");
+    assert_eq!(e.keyword.as_deref(), Some("use_backend"));
+    let e = err("frontend f\n bind :80\n default_backend nope\n");
+    assert_eq!(e.keyword.as_deref(), Some("default_backend"));
+    let e = err("backend b\n option httpchk GET health\n");
+    assert_eq!(
+        (e.keyword.as_deref(), e.column),
+        (Some("option httpchk"), Some(21))
+    );
+    let e = err("defaults\n timeout client 5x\n");
+    assert_eq!(
+        (e.keyword.as_deref(), e.column),
+        (Some("timeout client"), Some(17))
+    );
+}
+
+#[test]
 fn duplicates() {
     check(
         "backend a\nbackend a\n",

@@ -647,6 +647,13 @@ fn crlf_line_endings_and_nul_padded_blobs() {
     let parsed = config::parse_bytes("blob", &blob).unwrap();
     assert_eq!(parsed.warnings, []);
     assert_eq!(parsed.config, config::parse("text", text).unwrap().config);
+    // Erased flash reads as 0xFF.
+    let mut erased = text.as_bytes().to_vec();
+    erased.resize(erased.len() + 64, 0xff);
+    assert_eq!(
+        config::parse_bytes("flash", &erased).unwrap().config,
+        parsed.config
+    );
 }
 
 #[test]
@@ -682,4 +689,62 @@ fn empty_configuration_is_valid_and_empty() {
     let c: Config = parse("# nothing but comments\n\n   \n").config;
     assert!(c.frontends.is_empty() && c.backends.is_empty());
     assert_eq!(c.global.maxconn, config::DEFAULT_GLOBAL_MAXCONN);
+}
+
+#[test]
+fn condition_evaluation_follows_haproxy_semantics() {
+    let c = parse(
+        "frontend f\n mode http\n bind :80\n timeout client 1s\n\
+         acl a path /a\n acl b path /b\n acl c path /c\n\
+         http-request deny if a !b or c\n\
+         http-request deny unless a\n",
+    )
+    .config;
+    let rules = &c.frontends[0].http_request;
+    let (if_rule, unless_rule) = (
+        rules[0].condition.as_ref().unwrap(),
+        rules[1].condition.as_ref().unwrap(),
+    );
+    // Truth table of `a !b or c` over the three named ACLs.
+    for bits in 0..8u8 {
+        let (a, b, cc) = (bits & 1 != 0, bits & 2 != 0, bits & 4 != 0);
+        let value = |r: &AclRef| match r {
+            AclRef::Named(0) => a,
+            AclRef::Named(1) => b,
+            AclRef::Named(2) => cc,
+            _ => panic!("unexpected {r:?}"),
+        };
+        assert_eq!(
+            if_rule.evaluate(value),
+            (a && !b) || cc,
+            "a={a} b={b} c={cc}"
+        );
+        assert_eq!(unless_rule.evaluate(value), !a, "a={a}");
+    }
+}
+
+#[test]
+fn matchers() {
+    let c = parse(
+        "frontend f\n mode http\n bind :80\n timeout client 1s\n\
+         acl beg path_beg /api\n acl end hdr_end(host) -i .Example.COM\n acl sub path_sub -i /V2/\n\
+         acl exact method GET HEAD\n acl found hdr(x-debug) -m found\n acl lan src 10.0.0.0/8 2001:db8::/32\n",
+    )
+    .config;
+    let m = |i: usize| &c.frontends[0].acls[i].tests[0].matcher;
+    assert!(m(0).matches_str(Some("/api/users")));
+    assert!(!m(0).matches_str(Some("/ap")));
+    assert!(!m(0).matches_str(Some("/API")), "case-sensitive without -i");
+    assert!(m(1).matches_str(Some("www.example.com")));
+    assert!(!m(1).matches_str(Some("example.com.evil")));
+    assert!(m(2).matches_str(Some("/x/v2/y")));
+    assert!(m(3).matches_str(Some("HEAD")));
+    assert!(!m(3).matches_str(Some("head")));
+    assert!(!m(3).matches_str(None));
+    assert!(m(4).matches_str(Some("")));
+    assert!(!m(4).matches_str(None));
+    assert!(m(5).matches_ip("10.200.1.1".parse().unwrap()));
+    assert!(m(5).matches_ip("::ffff:10.1.1.1".parse().unwrap()));
+    assert!(m(5).matches_ip("2001:db8:5::1".parse().unwrap()));
+    assert!(!m(5).matches_ip("192.168.1.1".parse().unwrap()));
 }

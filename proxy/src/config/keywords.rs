@@ -121,6 +121,7 @@ pub(crate) fn proxy_line(d: &mut Draft, w: &[Word], line: u32) -> Res {
             check(name, value::name(&name.text, "backend"))?;
             d.default_backend = Some(At {
                 value: BackendRef {
+                    keyword: "default_backend",
                     name: name.text.clone(),
                     line,
                     column: name.column,
@@ -826,6 +827,7 @@ fn use_backend(d: &mut Draft, w: &[Word], line: u32) -> Res {
     let condition = trailing_condition(d, w, 2, line)?;
     d.use_backend.push((
         BackendRef {
+            keyword: "use_backend",
             name: name.text.clone(),
             line,
             column: name.column,

@@ -67,10 +67,13 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, ConfigError> {
     parser::Parser::new(file).parse(text)
 }
 
-/// Parses a configuration blob, which must be UTF-8 (a NUL padding tail, as left by flash
-/// images, is ignored).
+/// Parses a configuration blob, which must be UTF-8. Padding at the end (NUL bytes, or the 0xFF
+/// of erased flash) is ignored: neither can end a UTF-8 text.
 pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Parsed, ConfigError> {
-    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0 && b != 0xff)
+        .map_or(0, |i| i + 1);
     let bytes = &bytes[..end];
     match core::str::from_utf8(bytes) {
         Ok(text) => parse(file, text),

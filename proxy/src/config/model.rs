@@ -694,6 +694,70 @@ pub struct Condition {
     pub any_of: Vec<Vec<AclTerm>>,
 }
 
+impl Condition {
+    /// Evaluates the condition, given whether each referenced ACL matches the current request
+    /// (manual 7.2): true if some OR-group has every term true, inverted for `unless`.
+    pub fn evaluate(&self, mut acl_matches: impl FnMut(&AclRef) -> bool) -> bool {
+        let any = self.any_of.iter().any(|group| {
+            group
+                .iter()
+                .all(|term| acl_matches(&term.acl) != term.negated)
+        });
+        any != self.negate
+    }
+}
+
+impl Matcher {
+    /// Whether a string sample (path, header value, method) matches; `None` means the sample
+    /// does not exist (e.g. the header is absent), which matches nothing.
+    pub fn matches_str(&self, sample: Option<&str>) -> bool {
+        match (self, sample) {
+            (_, None) | (Matcher::Ip(_), Some(_)) => false,
+            (Matcher::Found, Some(_)) => true,
+            (
+                Matcher::Str {
+                    kind,
+                    ignore_case,
+                    patterns,
+                },
+                Some(sample),
+            ) => patterns
+                .iter()
+                .any(|p| kind.matches(sample.as_bytes(), p.as_bytes(), *ignore_case)),
+        }
+    }
+
+    /// Whether an address sample (`src`) matches.
+    pub fn matches_ip(&self, ip: IpAddr) -> bool {
+        match self {
+            Matcher::Ip(nets) => nets.iter().any(|n| n.contains(ip)),
+            Matcher::Found => true,
+            Matcher::Str { .. } => false,
+        }
+    }
+}
+
+impl StrMatch {
+    /// Whether `sample` matches `pattern` this way; `ignore_case` folds ASCII letters only, as
+    /// HAProxy's `-i` does.
+    pub fn matches(self, sample: &[u8], pattern: &[u8], ignore_case: bool) -> bool {
+        let eq = |a: &[u8], b: &[u8]| {
+            if ignore_case {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
+        let n = pattern.len();
+        match self {
+            StrMatch::Exact => eq(sample, pattern),
+            StrMatch::Prefix => sample.len() >= n && eq(&sample[..n], pattern),
+            StrMatch::Suffix => sample.len() >= n && eq(&sample[sample.len() - n..], pattern),
+            StrMatch::Substring => n == 0 || sample.windows(n).any(|w| eq(w, pattern)),
+        }
+    }
+}
+
 /// One term of a condition: an ACL, optionally negated with `!`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AclTerm {

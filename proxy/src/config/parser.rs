@@ -690,7 +690,7 @@ impl<'f> Parser<'f> {
             return Err(self.error(
                 reference.line,
                 Some(reference.column),
-                Some(&reference.name),
+                Some(reference.keyword),
                 ErrorKind::UnknownBackend,
                 format!("unknown backend '{}'{hint}", reference.name),
             ));
@@ -700,7 +700,7 @@ impl<'f> Parser<'f> {
             return Err(self.error(
                 reference.line,
                 Some(reference.column),
-                Some(&reference.name),
+                Some(reference.keyword),
                 ErrorKind::ModeMismatch,
                 format!(
                     "frontend '{}' (mode {}) cannot use backend '{}' (mode {}): modes must match",

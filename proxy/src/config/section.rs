@@ -160,6 +160,8 @@ pub(crate) struct HttpChkDraft {
 /// A backend reference waiting for resolution (`use_backend`, `default_backend`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BackendRef {
+    /// `use_backend` or `default_backend`.
+    pub keyword: &'static str,
     pub name: String,
     pub line: u32,
     pub column: u32,
