@@ -748,3 +748,18 @@ fn matchers() {
     assert!(m(5).matches_ip("2001:db8:5::1".parse().unwrap()));
     assert!(!m(5).matches_ip("192.168.1.1".parse().unwrap()));
 }
+
+#[test]
+fn listen_without_bind_keeps_its_rules() {
+    let c = parse(
+        "listen pool\n mode http\n timeout connect 1s\n timeout server 1s\n\
+         acl lan src 10.0.0.0/8\n http-request deny unless lan\n option forwardfor\n\
+         server a 10.0.0.1:80\n",
+    )
+    .config;
+    assert!(c.frontends.is_empty());
+    let b = &c.backends[0];
+    assert_eq!(b.acls.len(), 1);
+    assert_eq!(b.http_request.len(), 1);
+    assert!(b.forwardfor.is_some());
+}

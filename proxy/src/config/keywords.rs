@@ -108,7 +108,8 @@ fn limit(word: &Word, what: &str, max: usize) -> Fail {
     )
 }
 
-/// Handles one proxy-section line whose keyword is known and allowed in this section.
+/// Handles one proxy-section line whose keyword is known and allowed in this section; `w` is
+/// never empty.
 pub(crate) fn proxy_line(d: &mut Draft, w: &[Word], line: u32) -> Res {
     match w[0].text.as_str() {
         "acl" => acl_line(d, w, line),
@@ -759,14 +760,11 @@ fn acl_line(d: &mut Draft, w: &[Word], line: u32) -> Res {
             MAX_ACL_LINES_PER_PROXY,
         ));
     }
-    let test = acl::parse_test(&w[2..], name.column + name.text.chars().count() as u32 + 1)?;
+    let criterion = arg(w, 2, "a criterion (see 'acl' in the manual, section 7)")?;
+    let test = acl::parse_test(&w[2..], criterion.column)?;
     if test.fetch.needs_http() {
-        note_http(
-            d,
-            line,
-            &w[2],
-            format!("acl '{}' ({})", name.text, w[2].text),
-        );
+        let what = format!("acl '{}' ({})", name.text, criterion.text);
+        note_http(d, line, criterion, what);
     }
     d.acl_lines += 1;
     match d.acls.iter_mut().find(|a| a.name == name.text) {
@@ -1078,7 +1076,7 @@ pub(crate) fn log_target(w: &[Word]) -> Res<LogTarget> {
     Ok(target)
 }
 
-/// Handles one line of the `global` section.
+/// Handles one line of the `global` section; `w` is never empty.
 pub(crate) fn global_line(g: &mut Global, w: &[Word]) -> Res {
     match w[0].text.as_str() {
         "maxconn" => {

@@ -395,8 +395,7 @@ impl<'f> Parser<'f> {
             if d.timeout_connect.is_none() || d.timeout_server.is_none() {
                 self.warn(d.line, format!("{keyword} '{}' has no 'timeout connect' and 'timeout server'; stuck servers will hold connections forever", d.name));
             }
-            let serves_stats = d.kind == SectionKind::Backend || d.kind == SectionKind::Listen;
-            if d.servers.is_empty() && !(serves_stats && stats.is_some()) {
+            if d.servers.is_empty() && stats.is_none() {
                 self.warn(
                     d.line,
                     format!(
@@ -411,7 +410,18 @@ impl<'f> Parser<'f> {
                 version: c.version,
                 expect_status: d.expect_status.as_ref().map(|e| e.value),
             });
-            let is_listen = d.kind == SectionKind::Listen;
+            // A listen section with binds puts its rules on the frontend half; without binds it is
+            // a plain backend and keeps them.
+            let is_listen = d.kind == SectionKind::Listen && has_frontend;
+            if d.kind == SectionKind::Listen && !has_frontend && !d.use_backend.is_empty() {
+                self.warn(
+                    d.line,
+                    format!(
+                        "listen '{}' has no 'bind' line, so its 'use_backend' rules never apply",
+                        d.name
+                    ),
+                );
+            }
             backend = Some(PendingBackend {
                 backend: Backend {
                     name: d.name.clone(),
@@ -444,11 +454,7 @@ impl<'f> Parser<'f> {
                     } else {
                         core::mem::take(&mut d.http_response)
                     },
-                    stats: if d.kind.is_backend() {
-                        stats.clone()
-                    } else {
-                        None
-                    },
+                    stats: stats.clone(),
                     forwardfor: if is_listen { None } else { forwardfor.clone() },
                     log: Vec::new(),
                 },
