@@ -12,6 +12,7 @@
 //! - [`capabilities`]: [`Capabilities`] (frame size, burst, checksum offload).
 //! - [`events`]: [`Events`], what an interrupt reported.
 //! - [`stats`]: [`NicStats`] with the error breakdown.
+//! - [`dma`]: [`dma::DmaMemory`], bus addresses and cache maintenance for DMA-ring drivers.
 //! - [`smoltcp_device`] (feature `smoltcp`, default): [`SmoltcpDevice`], the adapter.
 //! - [`loopback`] (feature `loopback`, default): two NICs joined back to back, for tests.
 //!
@@ -40,6 +41,7 @@
 #![no_std]
 
 pub mod capabilities;
+pub mod dma;
 pub mod events;
 pub mod link;
 #[cfg(feature = "loopback")]
