@@ -663,7 +663,8 @@ fn warnings_haproxy_would_also_give() {
          backend b\n mode http\n server s 10.0.0.1:80 cookie x\n http-check expect status 200\n\
          backend empty\n timeout connect 1s\n timeout server 1s\n\
          frontend lost\n bind :81\n timeout client 1s\n\
-         frontend g\n bind :82\n timeout client 1s\n log global\n default_backend empty\n",
+         frontend g\n bind :82\n timeout client 1s\n log global\n default_backend empty\n\
+         backend h\n mode http\n timeout connect 1s\n timeout server 1s\n timeout http-request 1s\n server s 10.0.0.1:80\n",
     );
     let messages: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
     let expect = [
@@ -674,6 +675,7 @@ fn warnings_haproxy_would_also_give() {
         "test.cfg:9: warning: backend 'empty' has no server",
         "test.cfg:12: warning: frontend 'lost' has no 'default_backend' nor 'use_backend'",
         "test.cfg:18: warning: 'log global' but the global section has no 'log' line",
+        "test.cfg:24: warning: 'timeout http-request' has no effect in backend 'h'",
     ];
     assert_eq!(messages.len(), expect.len(), "{messages:#?}");
     for e in expect {

@@ -404,6 +404,13 @@ impl<'f> Parser<'f> {
                     ),
                 );
             }
+            if let Some(t) = &d.timeout_http_request
+                && d.kind == SectionKind::Backend
+                && !t.origin.inherited
+            {
+                // HAProxy applies it from the frontend that received the request.
+                self.warn(t.origin.line, format!("'timeout http-request' has no effect in backend '{}'; set it on the frontend", d.name));
+            }
             let http_check = d.httpchk.take().map(|c| HttpCheck {
                 method: c.method,
                 uri: c.uri,
