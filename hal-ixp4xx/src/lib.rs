@@ -1,2 +1,28 @@
-//! Chip support; see README.
+//! Chip support for the Intel IXP42x (IXP420 on the Linksys NSLU2); see README.md.
+//!
+//! Where things are:
+//! - [`bus`]: the MMIO seam ([`bus::Bus`], [`bus::Mmio`]) every driver is generic over, so
+//!   host tests run the drivers against register-level models (`tests/model/`).
+//! - [`map`]: physical addresses, IRQ numbers, NSLU2 GPIO lines, flash offsets, queue numbers.
+//! - [`uart`], [`timer`] (OS timer, watchdog, reset), [`intc`], [`gpio`] (plus NSLU2 LEDs,
+//!   buttons, beeper, power-off), [`expbus`] (flash reads, MAC address, feature register).
+//! - [`qmgr`]: the AHB queue manager.
+//! - [`npe`]: NPE reset, microcode parser and loader ([`npe::firmware`]), message interface.
+//! - [`eth`]: the NPE-B Ethernet driver implementing [`nic::Nic`], its MAC registers, MDIO and
+//!   PHY, and [`eth::quiesce`] for what RedBoot leaves running.
+//!
+//! Everything is written for BE32 (the firmware) and little-endian (host tests) at once: only
+//! 32-bit MMIO, descriptors and messages built as `u32` words with shifts, explicit
+//! `to_be_bytes` wherever bytes are serialised. No atomics (armv5te has none), no allocation.
 #![no_std]
+
+pub mod bus;
+pub mod eth;
+pub mod expbus;
+pub mod gpio;
+pub mod intc;
+pub mod map;
+pub mod npe;
+pub mod qmgr;
+pub mod timer;
+pub mod uart;
