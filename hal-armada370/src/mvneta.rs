@@ -1,0 +1,36 @@
+//! Marvell NETA ("mvneta") Gigabit Ethernet controller of the Armada 370, software buffer
+//! management, implementing [`nic::Nic`] for one port. Two ports = two instances; the SMI/MDIO
+//! master (in port 0's window) is shared through [`crate::mdio::Smi`].
+//!
+//! Where things are:
+//! - [`registers`]: offsets and bit fields, each cited to Linux `mvneta.c` / U-Boot `mvneta.c`.
+//! - [`descriptors`]: the 32-byte RX/TX descriptors and [`PortMemory`] (rings + buffers).
+//! - `driver` ([`Mvneta`], [`Config`]): bring-up, RX, TX, interrupts, link, recovery, MIB.
+//!
+//! There is no ownership bit in the descriptors: hardware and driver hand descriptors over by
+//! counters only (RX: occupied / non-occupied; TX: pending / sent), each written in chunks of
+//! at most 255. The driver keeps its own exact count of what it has given and taken; the host
+//! model (`tests/mvneta/model.rs`) punishes any miscount.
+//!
+//! ```no_run
+//! use hal_armada370::{map, mdio::Smi, mvneta::{Config, Mvneta, PortMemory}, phy::{PhyConfig, RgmiiDelays}};
+//! # fn dma() -> hal_armada370::cache::UncachedDma<Dsb> { unimplemented!() }
+//! # struct Dsb; impl hal_armada370::cache::InnerCache for Dsb { fn clean_line(&self, _: usize) {} fn invalidate_line(&self, _: usize) {} fn barrier(&self) {} }
+//! static mut ETH0_MEM: PortMemory = PortMemory::new();
+//! // SAFETY: the SMI register is used by nobody else.
+//! let smi: &'static _ = Box::leak(Box::new(unsafe { Smi::new_mmio(map::unit(map::SMI_OFFSET)) }));
+//! let phy = PhyConfig { address: 0, delays: RgmiiDelays::KeepBootloader, gigabit: true };
+//! // SAFETY: eth0's window is mapped as device memory and owned by this driver; ETH0_MEM is
+//! // handed over once and identity-mapped DRAM.
+//! let eth0 = unsafe {
+//!     Mvneta::new_mmio(map::unit(map::ETH0_OFFSET), dma(), Some((smi, phy)),
+//!                      &mut *core::ptr::addr_of_mut!(ETH0_MEM), Config::default())
+//! };
+//! ```
+
+pub mod descriptors;
+mod driver;
+pub mod registers;
+
+pub use descriptors::{BUF_SIZE, PortMemory, RX_RING_MAX, RxDesc, TX_RING_MAX, TxDesc};
+pub use driver::{Config, MAX_FRAME_LEN, MibCounters, Mvneta, NetaError};

@@ -12,7 +12,7 @@
 //! divider 5 (/32). On a Mirabox nbclk is believed to be 600 MHz, giving 18.75 MHz; the board
 //! must confirm this (hardware checklist in the README) and pass the rate in.
 
-use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
+use tock_registers::interfaces::ReadWriteable;
 use tock_registers::register_bitfields;
 
 use crate::bus::{Mmio, Reg, RegisterBus};
