@@ -292,6 +292,12 @@ impl<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> Ethernet<'m, Q, N, M, D> {
             if data != expected {
                 self.stats.rx_errors.frame += 1;
                 self.post_rx(i);
+            } else if len == 0 {
+                // Never filled: a stale duplicate entry for a descriptor this driver already
+                // re-armed and re-posted. It is still on RX-free, so it must not be posted
+                // twice; it stays with the NPE.
+                self.rx_with_npe |= 1 << i;
+                self.stats.rx_errors.frame += 1;
             } else if !(nic::MIN_FRAME_LEN..=RX_BUFFER_LEN as usize).contains(&len) {
                 self.stats.rx_errors.length += 1;
                 self.post_rx(i);
