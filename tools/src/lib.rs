@@ -10,4 +10,5 @@
 //! * [`image::nslu2`] — the Linksys NSLU2 8 MiB flash image (RedBoot, FIS directory, Sercomm
 //!   headers and trailers), laid out like nslu2-linux's `slugimage`.
 
+pub mod fuzz_support;
 pub mod image;

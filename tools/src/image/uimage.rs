@@ -58,16 +58,14 @@ pub const OSES: &[Code] = &[
     code(17, "u-boot"),
     code(18, "rtems"),
 ];
-/// `ih_type` values (`IH_TYPE_*`) that this tool knows by name.
+/// `ih_type` values (`IH_TYPE_*`) for single-file images that this tool builds. `multi` and
+/// `script` are left out on purpose: mkimage prepends a size table to their data.
 pub const TYPES: &[Code] = &[
     code(1, "standalone"),
     code(2, "kernel"),
     code(3, "ramdisk"),
-    code(4, "multi"),
     code(5, "firmware"),
-    code(6, "script"),
     code(7, "filesystem"),
-    code(8, "flat_dt"),
     code(14, "kernel_noload"),
 ];
 /// `ih_comp` values (`IH_COMP_*`). mkimage only labels the data; it never compresses it.

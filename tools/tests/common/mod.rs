@@ -65,6 +65,12 @@ impl Rng {
         &items[self.range(0, items.len() as u64 - 1) as usize]
     }
 
+    /// Random bytes, length uniform in `lo..=hi`.
+    pub fn bytes_in(&mut self, lo: usize, hi: usize) -> Vec<u8> {
+        let len = self.range(lo as u64, hi as u64) as usize;
+        self.bytes(len)
+    }
+
     pub fn bytes(&mut self, len: usize) -> Vec<u8> {
         (0..len).map(|_| self.next_u64() as u8).collect()
     }
