@@ -1,0 +1,231 @@
+//! UART, OS timer/watchdog, interrupt controller, GPIO and flash drivers against a register
+//! file that records every access: the exact register protocol (values and order) is checked.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use hal_ixp4xx::bus::Bus;
+use hal_ixp4xx::expbus::{ExpansionBus, Flash, FlashBus, FlashError};
+use hal_ixp4xx::gpio::{Button, Gpio, GpioError, InterruptStyle, Led, Nslu2Gpio};
+use hal_ixp4xx::intc::{InterruptController, sources};
+use hal_ixp4xx::timer::{OsTimer, TimerError, reload_for};
+use hal_ixp4xx::uart::{BaudError, Uart, divisor};
+use hal_ixp4xx::{map, map::irq};
+
+/// Plain registers with fixed read values for status registers, and a write log.
+#[derive(Default)]
+struct RegFile {
+    values: RefCell<HashMap<usize, u32>>,
+    writes: RefCell<Vec<(usize, u32)>>,
+}
+
+impl RegFile {
+    fn with(values: &[(usize, u32)]) -> Self {
+        let file = RegFile::default();
+        file.values.borrow_mut().extend(values.iter().copied());
+        file
+    }
+    fn get(&self, offset: usize) -> u32 {
+        self.values.borrow().get(&offset).copied().unwrap_or(0)
+    }
+    fn writes(&self) -> Vec<(usize, u32)> {
+        self.writes.borrow().clone()
+    }
+}
+
+impl Bus for RegFile {
+    fn read(&self, offset: usize) -> u32 {
+        self.get(offset)
+    }
+    fn write(&self, offset: usize, value: u32) {
+        self.writes.borrow_mut().push((offset, value));
+        self.values.borrow_mut().insert(offset, value);
+    }
+}
+
+#[test]
+fn uart_divisors_for_the_14_7456_mhz_clock() {
+    assert_eq!(divisor(map::UART_CLOCK_HZ, 115_200), Ok(8));
+    assert_eq!(divisor(map::UART_CLOCK_HZ, 9_600), Ok(96));
+    assert_eq!(divisor(map::UART_CLOCK_HZ, 0), Err(BaudError::TooHigh));
+    assert_eq!(
+        divisor(map::UART_CLOCK_HZ, 2_000_000),
+        Err(BaudError::TooHigh)
+    );
+    assert_eq!(divisor(map::UART_CLOCK_HZ, 10), Err(BaudError::TooLow));
+}
+
+#[test]
+fn uart_init_programs_8n1_fifo_and_unit_enable() {
+    // LSR (0x14): THRE | TEMT.
+    let regs = RegFile::with(&[(0x14, 0x60)]);
+    let mut uart = Uart::new(&regs);
+    uart.init(115_200).unwrap();
+    assert_eq!(
+        regs.writes(),
+        vec![
+            (0x04, 0x00), // IER: unit off while reprogramming
+            (0x0C, 0x83), // LCR: DLAB, 8 bits
+            (0x00, 8),    // DLL
+            (0x04, 0),    // DLH
+            (0x0C, 0x03), // LCR: 8N1
+            (0x08, 0x87), // FCR: FIFOs on and reset, RX trigger "10"
+            (0x04, 0x40), // IER: UUE
+        ]
+    );
+    use core::fmt::Write;
+    uart.write_str("a\n").unwrap();
+    let tx: Vec<u32> = regs.writes()[7..].iter().map(|w| w.1).collect();
+    assert_eq!(tx, vec![b'a' as u32, b'\r' as u32, b'\n' as u32]);
+}
+
+#[test]
+fn uart_gives_up_on_a_dead_transmitter_and_reads_received_bytes() {
+    let regs = RegFile::with(&[(0x14, 0x00)]);
+    let mut uart = Uart::new(&regs);
+    assert!(!uart.write_byte(b'x'));
+    assert!(regs.writes().is_empty());
+    assert_eq!(uart.read_byte(), None);
+    let regs = RegFile::with(&[(0x14, 0x01), (0x00, 0x1_41)]);
+    assert_eq!(Uart::new(&regs).read_byte(), Some(b'A'));
+}
+
+#[test]
+fn timer_tick_and_watchdog_reset_sequence() {
+    assert_eq!(reload_for(map::NSLU2_TIMER_HZ, 100), Ok(660_000));
+    assert_eq!(reload_for(map::GENERIC_TIMER_HZ, 100), Ok(666_660));
+    assert_eq!(reload_for(10, 100), Err(TimerError::TooShort));
+    assert_eq!(reload_for(10, 0), Err(TimerError::TooShort));
+
+    let regs = RegFile::default();
+    let mut timer = OsTimer::new(&regs, map::NSLU2_TIMER_HZ);
+    timer.start_tick(100).unwrap();
+    assert_eq!(
+        regs.writes(),
+        vec![(0x08, 0), (0x20, 1), (0x08, 660_000 | 1)]
+    );
+
+    let regs = RegFile::with(&[(0x20, 0x11)]);
+    let mut timer = OsTimer::new(&regs, map::NSLU2_TIMER_HZ);
+    assert!(timer.was_watchdog_reset());
+    assert!(timer.ack_tick());
+    assert_eq!(regs.writes(), vec![(0x20, 1)]);
+
+    let regs = RegFile::default();
+    let mut timer = OsTimer::new(&regs, map::NSLU2_TIMER_HZ);
+    timer.reset_chip();
+    // Linux ixp4xx_restart: key, count 0, reset + count enable (then relock).
+    assert_eq!(
+        regs.writes(),
+        vec![(0x1C, 0x482E), (0x18, 0), (0x14, 0), (0x18, 0x5), (0x1C, 0)]
+    );
+    let regs = RegFile::default();
+    OsTimer::new(&regs, map::NSLU2_TIMER_HZ).watchdog_start(2_000);
+    assert!(regs.writes().contains(&(0x14, 132_000_000)));
+    let regs = RegFile::default();
+    OsTimer::new(&regs, map::NSLU2_TIMER_HZ).watchdog_start(u32::MAX);
+    assert!(regs.writes().contains(&(0x14, u32::MAX)), "saturates");
+}
+
+#[test]
+fn interrupt_controller_masks_and_dispatches() {
+    let regs = RegFile::with(&[(0x04, 0xFFFF_FFFF), (0x08, 0xFF)]);
+    let mut intc = InterruptController::new(&regs);
+    intc.init();
+    assert_eq!((regs.get(0x04), regs.get(0x08)), (0, 0));
+    intc.enable(irq::TIMER1);
+    intc.enable(irq::UART1);
+    intc.enable(40); // ignored
+    assert_eq!(regs.get(0x04), 1 << 5 | 1 << 15);
+    intc.disable(irq::TIMER1);
+    assert_eq!(regs.get(0x04), 1 << 15);
+    regs.values.borrow_mut().insert(0x0C, 1 << 3 | 1 << 15);
+    assert_eq!(intc.next_pending(), Some(irq::QM1));
+    assert_eq!(
+        sources(1 << 3 | 1 << 15 | 1 << 31).collect::<Vec<_>>(),
+        vec![3, 15, 31]
+    );
+    assert_eq!(irq::gpio(5), Some(22));
+    assert_eq!(irq::gpio(12), Some(29));
+    assert_eq!(irq::gpio(13), None);
+}
+
+#[test]
+fn gpio_levels_before_drivers_and_nslu2_polarities() {
+    let regs = RegFile::with(&[(0x04, 0xFFFF)]);
+    let mut gpio = Gpio::new(&regs);
+    gpio.set_output(3, true).unwrap();
+    assert_eq!(
+        regs.writes(),
+        vec![(0x00, 1 << 3), (0x04, 0xFFFF & !(1 << 3))]
+    );
+    assert_eq!(gpio.set_output(16, true), Err(GpioError::InvalidLine));
+    gpio.set_interrupt_style(9, InterruptStyle::FallingEdge)
+        .unwrap();
+    assert_eq!(regs.get(0x14), 3 << 3);
+    assert_eq!(regs.get(0x0C), 1 << 9);
+    assert_eq!(
+        gpio.set_interrupt_style(13, InterruptStyle::RisingEdge),
+        Err(GpioError::InvalidLine)
+    );
+
+    let regs = RegFile::with(&[(0x04, 0xFFFF)]);
+    let mut board = Nslu2Gpio::new(Gpio::new(&regs));
+    // Everything off: active-high LEDs low, active-low disk LEDs high; power-off an input.
+    assert_eq!(regs.get(0x00) & 0xF, 0b1100);
+    assert_ne!(regs.get(0x04) & (1 << 8), 0, "power-off stays an input");
+    board.set_led(Led::Disk1, true);
+    board.set_led(Led::ReadyGreen, true);
+    assert_eq!(regs.get(0x00) & 0xF, 0b0110);
+    regs.values.borrow_mut().insert(0x08, 1 << 5);
+    assert!(board.is_pressed(Button::Power));
+    assert!(board.is_pressed(Button::Reset), "GPIO12 low = pressed");
+    board.power_off();
+    assert_ne!(regs.get(0x00) & (1 << 8), 0);
+    assert_eq!(regs.get(0x04) & (1 << 8), 0);
+}
+
+/// A 16-bit flash holding `bytes` as a big-endian reader sees them.
+struct FlashImage(Vec<u8>);
+impl FlashBus for FlashImage {
+    fn read_be16(&self, offset: usize) -> u16 {
+        u16::from_be_bytes([self.0[offset], self.0[offset + 1]])
+    }
+}
+
+#[test]
+fn flash_reads_bytes_at_any_alignment_and_validates_the_mac() {
+    let mut image = vec![0xFF; 0x40000];
+    let mac = [0x00, 0x14, 0xBF, 0x01, 0x02, 0x03];
+    image[0x3FFB0..0x3FFB6].copy_from_slice(&mac);
+    image[0x101..0x106].copy_from_slice(b"hello");
+    let flash = Flash::new(FlashImage(image.clone()), image.len());
+    let mut buf = [0u8; 5];
+    flash.read(0x101, &mut buf).unwrap();
+    assert_eq!(&buf, b"hello");
+    assert_eq!(flash.mac_address().unwrap().0, mac);
+    assert_eq!(
+        flash.read(0x3FFFF, &mut buf),
+        Err(FlashError::OutOfRange {
+            offset: 0x3FFFF,
+            len: 5
+        })
+    );
+    assert!(flash.read(usize::MAX, &mut buf).is_err());
+    image[0x3FFB0..0x3FFB6].fill(0xFF);
+    let erased = Flash::new(FlashImage(image), 0x40000);
+    assert_eq!(
+        erased.mac_address(),
+        Err(FlashError::InvalidMacAddress([0xFF; 6]))
+    );
+}
+
+#[test]
+fn feature_register_reads_inverted() {
+    // Bits 9 (NPE-B Ethernet) and 12 (NPE-B) read 0 = present.
+    let regs = RegFile::with(&[(0x28, !(1 << 9 | 1 << 12))]);
+    let exp = ExpansionBus::new(&regs);
+    assert!(exp.has_npeb_ethernet());
+    let regs = RegFile::with(&[(0x28, !(1 << 12))]);
+    assert!(!ExpansionBus::new(&regs).has_npeb_ethernet());
+}
