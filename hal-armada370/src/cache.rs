@@ -59,13 +59,17 @@ impl InnerCache for Cp15L1 {
     fn clean_line(&self, addr: usize) {
         // SAFETY: DCCMVAC only writes a line back to memory; it has no effect on program state
         // and cannot fault for a mapped address (callers pass addresses of their own buffers).
-        unsafe { core::arch::asm!("mcr p15, 0, {0}, c7, c10, 1", in(reg) addr, options(nostack, preserves_flags)) };
+        unsafe {
+            core::arch::asm!("mcr p15, 0, {0}, c7, c10, 1", in(reg) addr, options(nostack, preserves_flags))
+        };
     }
     fn invalidate_line(&self, addr: usize) {
         // SAFETY: DCIMVAC discards the line; callers only pass lines of DMA buffers that the CPU
         // has not written since the last clean (the driver allocates them line-aligned), so no
         // program data is lost.
-        unsafe { core::arch::asm!("mcr p15, 0, {0}, c7, c6, 1", in(reg) addr, options(nostack, preserves_flags)) };
+        unsafe {
+            core::arch::asm!("mcr p15, 0, {0}, c7, c6, 1", in(reg) addr, options(nostack, preserves_flags))
+        };
     }
     fn barrier(&self) {
         // SAFETY: DSB is a pure ordering barrier.
@@ -225,7 +229,10 @@ mod tests {
         CachedDma::new(
             FakeL1(log.clone()),
             Some(AuroraL2::new(FakeL2(log.clone()))),
-            DmaRange { base: 0, len: 0x4000_0000 },
+            DmaRange {
+                base: 0,
+                len: 0x4000_0000,
+            },
         )
     }
 
@@ -266,8 +273,14 @@ mod tests {
     fn bus_addresses_are_identity_inside_ram_only() {
         let log: Log = Rc::default();
         let d = dma(&log);
-        assert_eq!(d.bus_address(core::ptr::without_provenance(0x200)), Some(0x200));
-        assert_eq!(d.bus_address(core::ptr::without_provenance(0xD007_0000)), None);
+        assert_eq!(
+            d.bus_address(core::ptr::without_provenance(0x200)),
+            Some(0x200)
+        );
+        assert_eq!(
+            d.bus_address(core::ptr::without_provenance(0xD007_0000)),
+            None
+        );
         assert!(d.cpu_pointer(0x8000_0000).is_none());
     }
 }

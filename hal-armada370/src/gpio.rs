@@ -104,7 +104,11 @@ mod tests {
         let regs = Regs(RefCell::new([0, 0xFFFF_FFFF, 0xFFFF_FFFF, 0, 0, 0, 0, 0]));
         let mut led = Led::new(GpioBank::new(&regs), 1, true);
         assert_eq!(regs.0.borrow()[DATA_OUT / 4], 0b10, "off = high");
-        assert_eq!(regs.0.borrow()[IO_CONF / 4], !0b10, "only line 1 became an output");
+        assert_eq!(
+            regs.0.borrow()[IO_CONF / 4],
+            !0b10,
+            "only line 1 became an output"
+        );
         assert_eq!(regs.0.borrow()[BLINK_EN / 4], !0b10);
         led.set(true);
         assert_eq!(regs.0.borrow()[DATA_OUT / 4], 0);

@@ -122,15 +122,34 @@ mod tests {
     #[test]
     fn mirabox_two_chip_selects_make_one_gib() {
         // bdinfo: 512 MiB at 0 (CS0) and 512 MiB at 0x2000_0000 (CS1); CS2/3 disabled.
-        let sdram = Words([0x0000_0000, 0x1F00_0001, 0x2000_0000, 0x1F00_0005, 0, 0, 0, 0]);
+        let sdram = Words([
+            0x0000_0000,
+            0x1F00_0001,
+            0x2000_0000,
+            0x1F00_0005,
+            0,
+            0,
+            0,
+            0,
+        ]);
         let w = dram_windows(&sdram);
         assert_eq!(
             w[0],
-            Some(DramWindow { cs: 0, base: 0, size: 512 << 20, attribute: 0x0E })
+            Some(DramWindow {
+                cs: 0,
+                base: 0,
+                size: 512 << 20,
+                attribute: 0x0E
+            })
         );
         assert_eq!(
             w[1],
-            Some(DramWindow { cs: 1, base: 0x2000_0000, size: 512 << 20, attribute: 0x0D })
+            Some(DramWindow {
+                cs: 1,
+                base: 0x2000_0000,
+                size: 512 << 20,
+                attribute: 0x0D
+            })
         );
         assert_eq!(w[2], None);
         assert_eq!(dram_size(&sdram), 1 << 30);
@@ -146,12 +165,24 @@ mod tests {
         let bus = Words(regs);
         assert_eq!(
             cpu_window(&bus, 0),
-            Some(CpuWindow { index: 0, target: 0, attribute: 0x1E, base: 0xF800_0000, size: 128 << 20 })
+            Some(CpuWindow {
+                index: 0,
+                target: 0,
+                attribute: 0x1E,
+                base: 0xF800_0000,
+                size: 128 << 20
+            })
         );
         assert_eq!(cpu_window(&bus, 1), None);
         assert_eq!(
             cpu_window(&bus, 8),
-            Some(CpuWindow { index: 8, target: 1, attribute: 0x2D, base: 0xFFF0_0000, size: 1 << 20 })
+            Some(CpuWindow {
+                index: 8,
+                target: 1,
+                attribute: 0x2D,
+                base: 0xFFF0_0000,
+                size: 1 << 20
+            })
         );
         assert_eq!(cpu_window(&bus, 20), None);
     }

@@ -91,7 +91,11 @@ impl<B: RegisterBus> Mdio for Smi<B> {
         self.bus.write32(0, cmd | OP_READ);
         let done = self.wait_idle()?;
         // READ_VALID may trail BUSY by a cycle; re-read once before giving up.
-        let done = if done & READ_VALID == 0 { self.bus.read32(0) } else { done };
+        let done = if done & READ_VALID == 0 {
+            self.bus.read32(0)
+        } else {
+            done
+        };
         if done & READ_VALID == 0 {
             return Err(MdioError::NoResponse);
         }

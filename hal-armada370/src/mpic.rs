@@ -154,7 +154,11 @@ mod tests {
         mpic.enable(500); // out of range: ignored
         assert_eq!(
             *main.writes.borrow(),
-            [(MAIN_SET_ENABLE, 8), (MAIN_SET_ENABLE, 41), (MAIN_CLEAR_ENABLE, 41)]
+            [
+                (MAIN_SET_ENABLE, 8),
+                (MAIN_SET_ENABLE, 41),
+                (MAIN_CLEAR_ENABLE, 41)
+            ]
         );
         assert_eq!(
             *cpu.writes.borrow(),

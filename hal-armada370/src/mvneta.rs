@@ -13,19 +13,21 @@
 //! model (`tests/mvneta/model.rs`) punishes any miscount.
 //!
 //! ```no_run
-//! use hal_armada370::{map, mdio::Smi, mvneta::{Config, Mvneta, PortMemory}, phy::{PhyConfig, RgmiiDelays}};
-//! # fn dma() -> hal_armada370::cache::UncachedDma<Dsb> { unimplemented!() }
-//! # struct Dsb; impl hal_armada370::cache::InnerCache for Dsb { fn clean_line(&self, _: usize) {} fn invalidate_line(&self, _: usize) {} fn barrier(&self) {} }
-//! static mut ETH0_MEM: PortMemory = PortMemory::new();
-//! // SAFETY: the SMI register is used by nobody else.
-//! let smi: &'static _ = Box::leak(Box::new(unsafe { Smi::new_mmio(map::unit(map::SMI_OFFSET)) }));
-//! let phy = PhyConfig { address: 0, delays: RgmiiDelays::KeepBootloader, gigabit: true };
-//! // SAFETY: eth0's window is mapped as device memory and owned by this driver; ETH0_MEM is
-//! // handed over once and identity-mapped DRAM.
-//! let eth0 = unsafe {
-//!     Mvneta::new_mmio(map::unit(map::ETH0_OFFSET), dma(), Some((smi, phy)),
-//!                      &mut *core::ptr::addr_of_mut!(ETH0_MEM), Config::default())
-//! };
+//! use hal_armada370::map;
+//! use hal_armada370::mdio::Smi;
+//! use hal_armada370::mvneta::{Config, Mvneta, PortMemory};
+//! use hal_armada370::phy::{Phy, PhyConfig, RgmiiDelays};
+//! fn bring_up(dma: impl nic::dma::DmaMemory, eth0_mem: &'static mut PortMemory) {
+//!     // SAFETY: the SMI register is mapped and used only through this `Smi`.
+//!     let smi = unsafe { Smi::new_mmio(map::unit(map::SMI_OFFSET)) };
+//!     let smi: &'static _ = Box::leak(Box::new(smi)); // a `static` on the board
+//!     let cfg = PhyConfig { address: 0, delays: RgmiiDelays::KeepBootloader, gigabit: true };
+//!     let phy = Phy::new(smi, cfg).ok();
+//!     // SAFETY: eth0's window is mapped as device memory and owned by this driver.
+//!     let eth0 = unsafe {
+//!         Mvneta::new_mmio(map::unit(map::ETH0_OFFSET), dma, phy, eth0_mem, Config::default())
+//!     };
+//! }
 //! ```
 
 pub mod descriptors;

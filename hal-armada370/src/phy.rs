@@ -157,7 +157,8 @@ impl<M: Mdio> Phy<M> {
     /// supports (1000BASE-T only if `config.gigabit`) and (re)starts autonegotiation.
     pub fn new(mdio: M, config: PhyConfig) -> Result<Self, PhyError> {
         let a = config.address;
-        let id = (u32::from(mdio.read(a, reg::PHYSID1)?) << 16) | u32::from(mdio.read(a, reg::PHYSID2)?);
+        let id =
+            (u32::from(mdio.read(a, reg::PHYSID1)?) << 16) | u32::from(mdio.read(a, reg::PHYSID2)?);
         if id == 0 || id == u32::MAX {
             return Err(PhyError::NotPresent);
         }
@@ -252,7 +253,11 @@ impl<M: Mdio> Phy<M> {
                 (false, false) => Speed::Mbps10,
                 (true, true) => Speed::Unknown,
             };
-            let duplex = if bmcr & bmcr::FULLDPLX != 0 { Duplex::Full } else { Duplex::Half };
+            let duplex = if bmcr & bmcr::FULLDPLX != 0 {
+                Duplex::Full
+            } else {
+                Duplex::Half
+            };
             return Ok(LinkState::Up { speed, duplex });
         }
         if bmsr & bmsr::ANEGCOMPLETE == 0 {
@@ -263,10 +268,16 @@ impl<M: Mdio> Phy<M> {
             let theirs = self.mdio.read(a, reg::STAT1000)? >> 2;
             let common = ours & theirs;
             if common & adv::FULL1000 != 0 {
-                return Ok(LinkState::Up { speed: Speed::Mbps1000, duplex: Duplex::Full });
+                return Ok(LinkState::Up {
+                    speed: Speed::Mbps1000,
+                    duplex: Duplex::Full,
+                });
             }
             if common & adv::HALF1000 != 0 {
-                return Ok(LinkState::Up { speed: Speed::Mbps1000, duplex: Duplex::Half });
+                return Ok(LinkState::Up {
+                    speed: Speed::Mbps1000,
+                    duplex: Duplex::Half,
+                });
             }
         }
         let common = self.mdio.read(a, reg::ADVERTISE)? & self.mdio.read(a, reg::LPA)?;

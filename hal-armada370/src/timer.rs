@@ -140,10 +140,14 @@ impl<B: RegisterBus> TimerBlock<B> {
         self.bus.write32(value_off, reload);
         match channel {
             Channel::T0 => self.ctrl().modify(
-                CTRL::T0_EN::SET + CTRL::T0_RELOAD_EN::SET + CTRL::T0_DIV.val(DEFAULT_DIVIDER_SHIFT),
+                CTRL::T0_EN::SET
+                    + CTRL::T0_RELOAD_EN::SET
+                    + CTRL::T0_DIV.val(DEFAULT_DIVIDER_SHIFT),
             ),
             Channel::T1 => self.ctrl().modify(
-                CTRL::T1_EN::SET + CTRL::T1_RELOAD_EN::SET + CTRL::T1_DIV.val(DEFAULT_DIVIDER_SHIFT),
+                CTRL::T1_EN::SET
+                    + CTRL::T1_RELOAD_EN::SET
+                    + CTRL::T1_DIV.val(DEFAULT_DIVIDER_SHIFT),
             ),
         }
     }
@@ -274,7 +278,10 @@ mod tests {
     #[test]
     fn clock_extends_the_down_counter_across_wraps() {
         let regs = Regs(RefCell::new([0; 12]));
-        let mut clock = Clock::start(TimerBlock::new(&regs, Block::Global, 32_000_000), Channel::T0);
+        let mut clock = Clock::start(
+            TimerBlock::new(&regs, Block::Global, 32_000_000),
+            Channel::T0,
+        );
         regs.0.borrow_mut()[T0_VALUE / 4] = u32::MAX - 1000;
         assert_eq!(clock.now_ticks(), 1000);
         regs.0.borrow_mut()[T0_VALUE / 4] = 10; // near the end of the first lap

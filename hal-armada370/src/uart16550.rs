@@ -207,8 +207,11 @@ impl<B: RegisterBus> Uart16550<B> {
     /// Enables or disables the receive-data interrupt (MPIC [`crate::map::irq::UART0`]).
     pub fn set_rx_interrupt(&mut self, enabled: bool) {
         // DLAB is 0 outside `init`/`divisor`, so this is IER.
-        self.reg::<IER::Register>(IER_DLH)
-            .modify(if enabled { IER::ERBFI::SET } else { IER::ERBFI::CLEAR });
+        self.reg::<IER::Register>(IER_DLH).modify(if enabled {
+            IER::ERBFI::SET
+        } else {
+            IER::ERBFI::CLEAR
+        });
     }
 }
 

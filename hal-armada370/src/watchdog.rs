@@ -7,8 +7,8 @@
 //! lets the expiry reset the chip. The counter counts down at the prescaled rate.
 //!
 //! Reset: Linux `arch/arm/mach-mvebu/system-controller.c` (`armada_370_xp_system_controller`):
-//! system controller (0x18200) + 0x60 RSTOUTn mask bit 0 enables the global soft reset, then
-//! + 0x64 bit 0 triggers it. U-Boot's mvebu reset/sysreset driver (`MVEBU_RSTOUTN_MASK_REG`,
+//! in the system controller (0x18200), bit 0 of register 0x60 (RSTOUTn mask) enables the global
+//! soft reset and bit 0 of register 0x64 triggers it. U-Boot's mvebu reset/sysreset driver (`MVEBU_RSTOUTN_MASK_REG`,
 //! `MVEBU_SYS_SOFT_RST_REG`) uses the same offsets for every Armada except the 375.
 
 use crate::bus::{Mmio, RegisterBus};
@@ -70,8 +70,10 @@ impl<B: RegisterBus, R: RegisterBus> Watchdog<B, R> {
     /// timeout is 2^32 counts (~229 s at 18.75 MHz); longer requests are clamped.
     pub fn start(&mut self, timeout_ms: u32) {
         let ctrl = self.timer.read32(CTRL);
-        self.timer
-            .write32(CTRL, (ctrl & !WDT_RATIO_MASK) | (WDT_RATIO << WDT_RATIO_SHIFT));
+        self.timer.write32(
+            CTRL,
+            (ctrl & !WDT_RATIO_MASK) | (WDT_RATIO << WDT_RATIO_SHIFT),
+        );
         self.timer.write32(WDT_COUNTER, self.counts(timeout_ms));
         // Clear a stale expiry (write 0 to the bit, keep the others), then enable.
         self.timer.write32(GLOBAL_EVENTS_STATUS, !WDT_EXPIRED);
@@ -97,8 +99,7 @@ impl<B: RegisterBus, R: RegisterBus> Watchdog<B, R> {
     /// Whether the watchdog is counting and allowed to reset (what Linux's `orion_enabled`
     /// checks), e.g. left running by the boot loader.
     pub fn is_running(&self) -> bool {
-        self.timer.read32(CTRL) & WDT_ENABLE != 0
-            && self.rstout.read32(0) & RSTOUT_WDT_ENABLE != 0
+        self.timer.read32(CTRL) & WDT_ENABLE != 0 && self.rstout.read32(0) & RSTOUT_WDT_ENABLE != 0
     }
 }
 

@@ -108,8 +108,18 @@ impl Default for Config {
             accept_all_multicast: true,
             promiscuous: false,
             dram: [
-                Some(DramWindow { cs: 0, base: 0, size: 512 << 20, attribute: 0x0E }),
-                Some(DramWindow { cs: 1, base: 0x2000_0000, size: 512 << 20, attribute: 0x0D }),
+                Some(DramWindow {
+                    cs: 0,
+                    base: 0,
+                    size: 512 << 20,
+                    attribute: 0x0E,
+                }),
+                Some(DramWindow {
+                    cs: 1,
+                    base: 0x2000_0000,
+                    size: 512 << 20,
+                    attribute: 0x0D,
+                }),
                 None,
                 None,
             ],
@@ -397,7 +407,11 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
         self.wr(PORT_TX_RESET, 0);
         self.wr(PORT_RX_RESET, 0);
         self.wr(ACC_MODE, ACC_MODE_SW_BM);
-        let promisc = if self.config.promiscuous { PORT_CONFIG_UNI_PROMISC } else { 0 };
+        let promisc = if self.config.promiscuous {
+            PORT_CONFIG_UNI_PROMISC
+        } else {
+            0
+        };
         self.wr(PORT_CONFIG, PORT_CONFIG_DEFAULT | promisc);
         self.wr(PORT_CONFIG_EXTEND, 0);
         self.wr(RX_MIN_FRAME_SIZE, 64);
@@ -414,7 +428,11 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
         // 3. DMA windows and filters.
         self.program_windows()?;
         self.write_mac_registers(mac);
-        self.write_filter_byte(DA_FILT_UNICAST, usize::from(mac.0[5] & 0xF), FILTER_ACCEPT_Q0);
+        self.write_filter_byte(
+            DA_FILT_UNICAST,
+            usize::from(mac.0[5] & 0xF),
+            FILTER_ACCEPT_Q0,
+        );
         if self.config.accept_all_multicast {
             for i in 0..256 {
                 self.write_filter_byte(DA_FILT_SPECIAL_MCAST, i, FILTER_ACCEPT_Q0);
@@ -444,14 +462,15 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
         if !poll_until(|| !ctrl2.is_set(GMAC_CTRL_2::PORT_RESET)) {
             return Err(NetaError::PortResetTimeout);
         }
-        self.reg::<GMAC_AUTONEG::Register>(GMAC_AUTONEG_CONFIG).modify(
-            GMAC_AUTONEG::INBAND_AN_EN::CLEAR
-                + GMAC_AUTONEG::AN_SPEED_EN::CLEAR
-                + GMAC_AUTONEG::AN_DUPLEX_EN::CLEAR
-                + GMAC_AUTONEG::AN_FLOW_CTRL_EN::CLEAR
-                + GMAC_AUTONEG::FORCE_LINK_PASS::CLEAR
-                + GMAC_AUTONEG::FORCE_LINK_DOWN::SET,
-        );
+        self.reg::<GMAC_AUTONEG::Register>(GMAC_AUTONEG_CONFIG)
+            .modify(
+                GMAC_AUTONEG::INBAND_AN_EN::CLEAR
+                    + GMAC_AUTONEG::AN_SPEED_EN::CLEAR
+                    + GMAC_AUTONEG::AN_DUPLEX_EN::CLEAR
+                    + GMAC_AUTONEG::AN_FLOW_CTRL_EN::CLEAR
+                    + GMAC_AUTONEG::FORCE_LINK_PASS::CLEAR
+                    + GMAC_AUTONEG::FORCE_LINK_DOWN::SET,
+            );
 
         // `mvneta_start_dev`: sizes, then port enable. Queues start on link up.
         self.reg::<GMAC_CTRL_0::Register>(GMAC_CTRL_0)
@@ -473,7 +492,14 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
     fn read_mac_registers(&self) -> MacAddress {
         let high = self.rd(MAC_ADDR_HIGH).to_be_bytes();
         let low = self.rd(MAC_ADDR_LOW);
-        MacAddress([high[0], high[1], high[2], high[3], (low >> 8) as u8, low as u8])
+        MacAddress([
+            high[0],
+            high[1],
+            high[2],
+            high[3],
+            (low >> 8) as u8,
+            low as u8,
+        ])
     }
 
     fn write_mac_registers(&self, mac: MacAddress) {
@@ -514,7 +540,11 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
             if b[..5] == [0x01, 0x00, 0x5E, 0x00, 0x00] {
                 self.write_filter_byte(DA_FILT_SPECIAL_MCAST, usize::from(b[5]), FILTER_ACCEPT_Q0);
             } else {
-                self.write_filter_byte(DA_FILT_OTHER_MCAST, usize::from(crc8(&b)), FILTER_ACCEPT_Q0);
+                self.write_filter_byte(
+                    DA_FILT_OTHER_MCAST,
+                    usize::from(crc8(&b)),
+                    FILTER_ACCEPT_Q0,
+                );
             }
         }
     }
@@ -563,7 +593,11 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
 
     fn bus_address_of(&self, ptr: *const u8, len: usize) -> Result<BusAddress, NetaError> {
         let bus = self.dma.bus_address(ptr).ok_or(NetaError::DmaUnreachable)?;
-        if self.reachable(bus, len) { Ok(bus) } else { Err(NetaError::DmaUnreachable) }
+        if self.reachable(bus, len) {
+            Ok(bus)
+        } else {
+            Err(NetaError::DmaUnreachable)
+        }
     }
 
     fn init_rx_ring(&mut self) -> Result<(), NetaError> {
@@ -575,14 +609,21 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
             self.dma.clean_and_invalidate(buf, BUF_SIZE);
             self.put_rx_desc(i, self.fresh_rx_desc(i));
         }
-        let ring = self.bus_address_of(self.rx_desc_ptr(0).cast(), self.rx_len * size_of::<RxDesc>())?;
+        let ring = self.bus_address_of(
+            self.rx_desc_ptr(0).cast(),
+            self.rx_len * size_of::<RxDesc>(),
+        )?;
         // `mvneta_rxq_hw_init`: offset 0, buffer manager off (bit 0 in new Linux, bit 1 in old).
         let cfg = self.rd(rxq_config(RXQ));
         self.wr(rxq_config(RXQ), cfg & !(0xF00 | 0x3));
         self.wr(rxq_base_addr(RXQ), ring);
-        self.wr(rxq_size(RXQ), self.rx_len as u32 | (((BUF_SIZE / 8) as u32) << 19));
+        self.wr(
+            rxq_size(RXQ),
+            self.rx_len as u32 | (((BUF_SIZE / 8) as u32) << 19),
+        );
         self.wr(rxq_threshold(RXQ), self.config.rx_coalesce_frames);
-        let cycles = u64::from(self.config.tclk_hz / 1_000_000) * u64::from(self.config.rx_coalesce_usecs);
+        let cycles =
+            u64::from(self.config.tclk_hz / 1_000_000) * u64::from(self.config.rx_coalesce_usecs);
         self.wr(rxq_time_coal(RXQ), cycles.min(u64::from(u32::MAX)) as u32);
         self.rx_next = 0;
         self.rx_hw_occupied = 0;
@@ -605,7 +646,10 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
             self.bus_address_of(self.tx_buf_ptr(i), BUF_SIZE)?;
             self.put_tx_desc(i, TxDesc::default());
         }
-        let ring = self.bus_address_of(self.tx_desc_ptr(0).cast(), self.tx_len * size_of::<TxDesc>())?;
+        let ring = self.bus_address_of(
+            self.tx_desc_ptr(0).cast(),
+            self.tx_len * size_of::<TxDesc>(),
+        )?;
         self.wr(txq_token_cfg(TXQ), 0x03FF_FFFF);
         self.wr(txq_token_count(TXQ), 0x3FFF_FFFF);
         self.wr(txq_base_addr(TXQ), ring);
@@ -679,7 +723,10 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
             }
             LinkState::Down => {
                 self.port_down();
-                self.reg::<GMAC_AUTONEG::Register>(GMAC_AUTONEG_CONFIG).modify(GMAC_AUTONEG::FORCE_LINK_PASS::CLEAR + GMAC_AUTONEG::FORCE_LINK_DOWN::SET);
+                self.reg::<GMAC_AUTONEG::Register>(GMAC_AUTONEG_CONFIG)
+                    .modify(
+                        GMAC_AUTONEG::FORCE_LINK_PASS::CLEAR + GMAC_AUTONEG::FORCE_LINK_DOWN::SET,
+                    );
             }
         }
         self.link = link;
@@ -695,7 +742,9 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
         // Each pass consumes one descriptor or returns; the ring bounds the work.
         for _ in 0..=self.rx_len {
             if self.rx_hw_occupied == 0 {
-                let occupied = self.reg::<RXQ_STATUS::Register>(rxq_status(RXQ)).read(RXQ_STATUS::OCCUPIED);
+                let occupied = self
+                    .reg::<RXQ_STATUS::Register>(rxq_status(RXQ))
+                    .read(RXQ_STATUS::OCCUPIED);
                 // More than the ring is impossible; never trust it beyond the ring.
                 self.rx_hw_occupied = (occupied as usize).min(self.rx_len);
                 if self.rx_hw_occupied == 0 {
@@ -750,7 +799,10 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
                 self.recycle_rx(i);
                 continue;
             }
-            let p = PendingRx { index: i, data_size: size };
+            let p = PendingRx {
+                index: i,
+                data_size: size,
+            };
             self.rx_pending = Some(p);
             return Some(p);
         }
@@ -784,7 +836,9 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
 
     /// Acknowledges sent descriptors; returns how many.
     fn reap_tx(&mut self) -> usize {
-        let sent = self.reg::<TXQ_STATUS::Register>(txq_status(TXQ)).read(TXQ_STATUS::SENT) as usize;
+        let sent = self
+            .reg::<TXQ_STATUS::Register>(txq_status(TXQ))
+            .read(TXQ_STATUS::SENT) as usize;
         if sent == 0 {
             return 0;
         }
@@ -903,7 +957,11 @@ fn crc8(bytes: &[u8]) -> u8 {
     for &b in bytes {
         crc ^= b;
         for _ in 0..8 {
-            crc = if crc & 0x80 != 0 { (crc << 1) ^ 0x07 } else { crc << 1 };
+            crc = if crc & 0x80 != 0 {
+                (crc << 1) ^ 0x07
+            } else {
+                crc << 1
+            };
         }
     }
     crc
@@ -1017,7 +1075,10 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Nic for Mvneta<B, D, M> {
             }
         } else if polled || self.rx_pending.is_some() {
             ev.rx_ready = self.rx_pending.is_some()
-                || self.reg::<RXQ_STATUS::Register>(rxq_status(RXQ)).read(RXQ_STATUS::OCCUPIED) > 0;
+                || self
+                    .reg::<RXQ_STATUS::Register>(rxq_status(RXQ))
+                    .read(RXQ_STATUS::OCCUPIED)
+                    > 0;
         }
         if cause & CAUSE_MISC != 0 || polled {
             let misc = self.rd(INTR_MISC_CAUSE);
