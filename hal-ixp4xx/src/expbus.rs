@@ -71,6 +71,15 @@ pub enum FlashError {
     },
     /// The MAC address in flash is erased, multicast or all zero.
     InvalidMacAddress([u8; 6]),
+    /// The microcode slot is erased: the user has not supplied NPE-B microcode.
+    NoMicrocode,
+    /// The microcode slot's header gives a length larger than the slot (or the buffer).
+    MicrocodeTooLarge {
+        /// Length from the header.
+        len: u32,
+        /// Largest length accepted.
+        max: usize,
+    },
 }
 
 /// Byte-granular reads from a 16-bit flash.
@@ -132,6 +141,30 @@ impl<F: FlashBus> Flash<F> {
         } else {
             Err(FlashError::InvalidMacAddress(mac))
         }
+    }
+}
+
+impl<F: FlashBus> Flash<F> {
+    /// Copies the user-supplied NPE-B microcode file out of its flash slot
+    /// ([`map::flash::MICROCODE_SLOT_OFFSET`]) into `buf` and returns it; give it a buffer of
+    /// [`map::flash::MICROCODE_MAX_LEN`] bytes. The file itself is validated by
+    /// [`crate::npe::Firmware::parse`].
+    pub fn read_microcode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], FlashError> {
+        let mut header = [0u8; 4];
+        self.read(map::flash::MICROCODE_SLOT_OFFSET, &mut header)?;
+        let len = u32::from_be_bytes(header);
+        if len == u32::MAX {
+            return Err(FlashError::NoMicrocode);
+        }
+        let max = map::flash::MICROCODE_MAX_LEN.min(buf.len());
+        let fits = usize::try_from(len).ok().filter(|&l| l <= max);
+        let len_bytes = fits.ok_or(FlashError::MicrocodeTooLarge { len, max })?;
+        let file = &mut buf[..len_bytes];
+        self.read(
+            map::flash::MICROCODE_SLOT_OFFSET + map::flash::MICROCODE_HEADER_LEN,
+            file,
+        )?;
+        Ok(file)
     }
 }
 

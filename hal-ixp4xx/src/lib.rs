@@ -6,6 +6,8 @@
 //! - [`map`]: physical addresses, IRQ numbers, NSLU2 GPIO lines, flash offsets, queue numbers.
 //! - [`uart`], [`timer`] (OS timer, watchdog, reset), [`intc`], [`gpio`] (plus NSLU2 LEDs,
 //!   buttons, beeper, power-off), [`expbus`] (flash reads, MAC address, feature register).
+//! - [`dma`]: [`dma::XscaleDma`], the hardware `DmaMemory` (identity bus addresses, XScale
+//!   D-cache line maintenance).
 //! - [`qmgr`]: the AHB queue manager.
 //! - [`npe`]: NPE reset, microcode parser and loader ([`npe::firmware`]), message interface.
 //! - [`eth`]: the NPE-B Ethernet driver implementing [`nic::Nic`], its MAC registers, MDIO and
@@ -17,6 +19,7 @@
 #![no_std]
 
 pub mod bus;
+pub mod dma;
 pub mod eth;
 pub mod expbus;
 pub mod gpio;

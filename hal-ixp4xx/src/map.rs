@@ -113,6 +113,16 @@ pub mod flash {
     /// Station MAC address, 6 bytes, inside the RedBoot partition (`NODE_ADDRESS`,
     /// Linux `nslu2-setup.c`).
     pub const MAC_ADDRESS_OFFSET: usize = 0x3_FFB0;
+    /// The NPE-B microcode slot (slugimage's "Microcode" pseudo partition), written by
+    /// `bareproxy nslu2 pack --microcode` (tools/src/image/nslu2.rs): a 16-byte header whose
+    /// first word is the big-endian file length (0xFFFFFFFF = erased), then the file.
+    pub const MICROCODE_SLOT_OFFSET: usize = 0x7F_C000;
+    /// Size of the microcode slot including its header.
+    pub const MICROCODE_SLOT_SIZE: usize = 0x3000;
+    /// Bytes of header before the microcode file.
+    pub const MICROCODE_HEADER_LEN: usize = 16;
+    /// Largest microcode file the slot holds.
+    pub const MICROCODE_MAX_LEN: usize = MICROCODE_SLOT_SIZE - MICROCODE_HEADER_LEN;
 }
 
 /// Queue numbers for the NSLU2's Ethernet port (Linux `ixp4xx_eth.c`, NSLU2 board file/DT).

@@ -229,3 +229,44 @@ fn feature_register_reads_inverted() {
     let regs = RegFile::with(&[(0x28, !(1 << 12))]);
     assert!(!ExpansionBus::new(&regs).has_npeb_ethernet());
 }
+
+#[test]
+fn xscale_dma_is_identity_inside_ram_only() {
+    use hal_ixp4xx::dma::XscaleDma;
+    use nic::dma::DmaMemory;
+    // SAFETY: host test; the cache operations are no-ops off ARM and no memory is touched.
+    let dma = unsafe { XscaleDma::new(0x1000..0x2000) };
+    let inside = core::ptr::without_provenance::<u8>(0x1234);
+    let outside = core::ptr::without_provenance::<u8>(0x2000);
+    assert_eq!(dma.bus_address(inside), Some(0x1234));
+    assert_eq!(dma.bus_address(outside), None);
+    assert_eq!(dma.cpu_pointer(0x1FFF).map(|p| p.addr()), Some(0x1FFF));
+    assert_eq!(dma.cpu_pointer(0x0FFF), None);
+}
+
+#[test]
+fn microcode_slot_is_read_as_the_image_tool_writes_it() {
+    let mut image = vec![0xFF; map::FLASH_SIZE];
+    let slot = map::flash::MICROCODE_SLOT_OFFSET;
+    let file: Vec<u8> = (0..301u32).map(|i| (i * 7) as u8).collect();
+    let erased = Flash::new(FlashImage(image.clone()), map::FLASH_SIZE);
+    let mut buf = vec![0u8; map::flash::MICROCODE_MAX_LEN];
+    assert_eq!(
+        erased.read_microcode(&mut buf),
+        Err(FlashError::NoMicrocode)
+    );
+    image[slot..slot + 4].copy_from_slice(&(file.len() as u32).to_be_bytes());
+    image[slot + 4..slot + 16].fill(0);
+    image[slot + 16..slot + 16 + file.len()].copy_from_slice(&file);
+    let flash = Flash::new(FlashImage(image.clone()), map::FLASH_SIZE);
+    assert_eq!(flash.read_microcode(&mut buf), Ok(&file[..]));
+    image[slot..slot + 4].copy_from_slice(&0x3000u32.to_be_bytes());
+    let flash = Flash::new(FlashImage(image), map::FLASH_SIZE);
+    assert_eq!(
+        flash.read_microcode(&mut buf),
+        Err(FlashError::MicrocodeTooLarge {
+            len: 0x3000,
+            max: 0x2FF0
+        })
+    );
+}
