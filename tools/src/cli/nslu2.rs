@@ -166,7 +166,7 @@ pub fn run(cmd: Nslu2Command) -> anyhow::Result<()> {
             }
             if contents.redboot.is_none() {
                 eprintln!(
-                    "warning: no RedBoot given: writing slugimage's placeholder (zeros + Sercomm trailer, MAC 00:00:00:00:00:00); flash it only with upgrade tools that keep the box's RedBoot"
+                    "warning: no RedBoot given: writing slugimage's placeholder (zeros + Sercomm trailer); flash it only with upgrade tools that keep the box's RedBoot"
                 );
             }
             let image = nslu2::pack(&contents)?;
