@@ -134,7 +134,12 @@ const TX_BUF_OFFSET: usize = offset_of!(EthMemory, tx_buffers);
 impl<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> Ethernet<'m, Q, N, M, D> {
     /// Brings the port up on a running NPE-B (Linux `eth_open`): RX QoS → RX queue 3, station
     /// address and firewall-off messages (each must be echoed), queues requested on a reset
-    /// queue manager, all RX buffers posted, MAC configured and enabled. Interrupts stay off.
+    /// queue manager, all RX buffers posted, MAC configured and enabled. Interrupts stay off;
+    /// after enabling them, call [`Nic::on_interrupt`] once (or poll) because the queue
+    /// manager only latches conditions that arise later.
+    ///
+    /// On error the hardware is left half-configured: run [`super::quiesce`] and
+    /// [`super::load_microcode`] again before retrying.
     pub fn new(
         mut qmgr: QueueManager<Q>,
         mut npe: Npe<N>,
