@@ -74,7 +74,7 @@ fn unpack_then_pack_reproduces_images_we_made() {
             microcode: rng.chance(50).then(|| rng.bytes_in(1, 0x2FF0)),
             config: rng.chance(50).then(|| rng.bytes_in(0, 0x3FF0)),
             trailer: None,
-            mac: rng.chance(50).then(|| [1, 2, 3, 4, 5, round]),
+            mac: rng.chance(50).then_some([1, 2, 3, 4, 5, round]),
         };
         let image = nslu2::pack(&contents).unwrap();
         let unpacked = nslu2::unpack(&image).unwrap();

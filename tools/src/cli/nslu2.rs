@@ -17,6 +17,8 @@ const MICROCODE_FILE: &str = "NPE-B";
 const CONFIG_FILE: &str = "Config";
 const TRAILER_FILE: &str = "Trailer";
 
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, clap::Subcommand)]
 pub enum Nslu2Command {
     /// Build the 8 MiB flash image (for upslug2, or a flash programmer).

@@ -151,7 +151,7 @@ fn serialise_optional_headers(headers: &[HeaderSpec], cpu: Cpu) -> Result<Vec<u8
             HeaderSpec::Binary { args, code } => {
                 let mut args = args.clone();
                 if cpu == Cpu::Sheeva {
-                    while (MAIN_HEADER_LEN + start + 8 + 4 * args.len()) % 16 != 0 {
+                    while !(MAIN_HEADER_LEN + start + 8 + 4 * args.len()).is_multiple_of(16) {
                         args.push(0);
                     }
                 }

@@ -480,7 +480,7 @@ fn parse_optional(area: &[u8], offset: usize) -> Result<(usize, bool, OptionalHe
             }
         }
         3 => {
-            if (size - 8) % 8 != 0 {
+            if !(size - 8).is_multiple_of(8) {
                 return Err(ParseError::Invalid {
                     what: "kwbimage register header",
                     offset,
