@@ -619,7 +619,36 @@ fn npe_counters_arrive_by_getstats_dma() {
     assert_eq!(counters.rx_errors.crc, 3);
     assert_eq!(counters.tx_errors.carrier, 2);
     assert_eq!(counters.tx_errors.collision, 4);
+    // Counters are a snapshot of the NPE's cumulative values, not added up per call.
+    soc.state.borrow_mut().counters[1] = 5;
+    assert_eq!(eth.stats().rx_errors.crc, 5);
+    let request = *soc.state.borrow().npe.messages.last().unwrap();
+    assert_eq!(request[0], 0x0410_0000);
+    assert!(
+        (model::BUS_BASE..model::BUS_BASE + size_of::<EthMemory>() as u32).contains(&request[1])
+    );
     assert_clean(&soc);
+}
+
+/// DMA memory the NPE cannot reach.
+struct Unreachable;
+impl DmaMemory for Unreachable {
+    fn bus_address(&self, _: *const u8) -> Option<u32> {
+        None
+    }
+    fn cpu_pointer(&self, _: u32) -> Option<*mut u8> {
+        None
+    }
+    fn clean(&self, _: *const u8, _: usize) {}
+    fn invalidate(&self, _: *const u8, _: usize) {}
+}
+
+#[test]
+fn unreachable_dma_memory_is_refused_before_any_message() {
+    let soc = Soc::new();
+    let err = bring_up_with(&soc, Unreachable).unwrap_err();
+    assert_eq!(err, EthError::DmaUnreachable);
+    assert!(soc.state.borrow().npe.messages.is_empty());
 }
 
 #[test]

@@ -111,7 +111,6 @@ pub struct Ethernet<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> {
     stats: NicStats,
     npe_counters: NpeCounters,
     link: LinkState,
-    interrupts_enabled: bool,
 }
 
 impl<Q: Bus, N: Bus, M: Bus, D: DmaMemory> core::fmt::Debug for Ethernet<'_, Q, N, M, D> {
@@ -195,7 +194,6 @@ impl<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> Ethernet<'m, Q, N, M, D> {
             stats: NicStats::default(),
             npe_counters: NpeCounters::default(),
             link: LinkState::Down,
-            interrupts_enabled: false,
         };
         for i in 0..TX_DESCRIPTORS {
             eth.write_descriptor(TX_DESC_OFFSET, i, [0; 8]);
@@ -519,7 +517,6 @@ impl<Q: Bus, N: Bus, M: Bus, D: DmaMemory> Nic for Ethernet<'_, Q, N, M, D> {
             self.qmgr.disable_irq(queue::RX);
             self.qmgr.disable_irq(queue::TX_DONE);
         }
-        self.interrupts_enabled = enabled;
     }
 
     fn stats(&mut self) -> NicStats {
