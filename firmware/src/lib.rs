@@ -1,2 +1,46 @@
-//! The bareproxy kernel.
+//! The bareproxy kernel: everything between the reset vector and the network stack.
+//!
+//! # Where things are
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`board`] | the traits and the [`board::Platform`] description a board crate provides |
+//! | [`bootinfo`] | DTB / ATAG / default boot information, the command line |
+//! | `arch` | ARMv7-A and ARMv5TE specifics: start-up, MMU and caches, idle, CPU id |
+//! | [`console`] | plain-text console output and the wire format shared with defmt frames |
+//! | `log` | the defmt global logger (target only) |
+//! | [`time`] | monotonic time and the tick |
+//! | [`irq`] | interrupt dispatch |
+//! | [`mem`] | the physical memory map and the heap |
+//! | `kernel` | boot sequence, banner, self-tests, the idle loop |
+//!
+//! Only `board`, `bootinfo`, `console`, `time`, `irq` and `mem` build on the host, where their
+//! unit tests run; the rest is ARM-only.
 #![cfg_attr(not(test), no_std)]
+
+#[cfg(target_arch = "arm")]
+extern crate alloc;
+
+pub mod board;
+pub mod bootinfo;
+pub mod console;
+pub mod irq;
+pub mod mem;
+pub mod time;
+
+#[cfg(target_arch = "arm")]
+mod arch;
+#[cfg(target_arch = "arm")]
+mod kernel;
+#[cfg(target_arch = "arm")]
+mod log;
+#[cfg(target_arch = "arm")]
+mod panic;
+
+#[cfg(target_arch = "arm")]
+pub use kernel::{Kernel, boot, handle_exception, handle_irq, ExceptionKind};
+
+/// The firmware version, as Cargo knows it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The git revision the firmware was built from.
+pub const GIT_REVISION: &str = env!("BAREPROXY_GIT_REVISION");
