@@ -88,7 +88,7 @@ pub struct DmaRange {
 
 impl DmaRange {
     fn contains(&self, addr: usize) -> bool {
-        addr >= self.base as usize && addr - self.base as usize <= self.len as usize
+        addr >= self.base as usize && addr - (self.base as usize) < self.len as usize
     }
 }
 

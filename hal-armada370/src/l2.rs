@@ -87,16 +87,17 @@ impl<B: RegisterBus> AuroraL2<B> {
         if len == 0 {
             return;
         }
-        let mut addr = (start as usize) & !(LINE - 1);
-        let end = (start as usize)
-            .saturating_add(len)
-            .next_multiple_of(LINE)
+        // u64: the end of a range at the top of the 32-bit space does not fit a 32-bit usize.
+        let (line, page, max) = (LINE as u64, PAGE as u64, MAX_RANGE as u64);
+        let mut addr = u64::from(start) & !(line - 1);
+        let end = (u64::from(start) + len as u64)
+            .next_multiple_of(line)
             .min(1 << 32);
         while addr < end {
-            let page_end = (addr / PAGE + 1) * PAGE;
-            let chunk_end = end.min(addr + MAX_RANGE).min(page_end);
+            let page_end = (addr / page + 1) * page;
+            let chunk_end = end.min(addr + max).min(page_end);
             self.bus.write32(RANGE_BASE, addr as u32);
-            self.bus.write32(op.register(), (chunk_end - LINE) as u32);
+            self.bus.write32(op.register(), (chunk_end - line) as u32);
             self.sync();
             addr = chunk_end;
         }

@@ -91,6 +91,17 @@ pub const fn tclk_from_sar(sar: u32) -> u32 {
     }
 }
 
+/// TCLK of the running SoC, read from the sample-at-reset register.
+///
+/// # Safety
+/// `internal_regs` must be the mapped internal-register window (0xD000_0000 after the stock
+/// U-Boot); the SAR register is read-only, so concurrent users are harmless.
+pub unsafe fn read_tclk_hz(internal_regs: usize) -> u32 {
+    // SAFETY: forwarded to the caller; SAR is one 32-bit register at `map::SAR_OFFSET`.
+    let sar = unsafe { crate::bus::Mmio::new(internal_regs + crate::map::SAR_OFFSET, 4) };
+    tclk_from_sar(sar.read32(0))
+}
+
 /// Divisor for `baud` from a `clock_hz` UART clock (clock / 16 / baud, rounded to nearest).
 /// `None` if it does not fit the 16-bit divisor latch or is zero.
 pub const fn divisor(clock_hz: u32, baud: u32) -> Option<u16> {

@@ -5,6 +5,8 @@
 
 #[path = "mvneta/model.rs"]
 mod model;
+#[path = "mvneta/tcp.rs"]
+mod tcp;
 
 use hal_armada370::bus::RegisterBus;
 use hal_armada370::mdio::{Mdio, MdioError, Smi};
