@@ -163,7 +163,7 @@ pub fn run(cmd: KwbCommand) -> anyhow::Result<()> {
             write(&output, &image)?;
             let parsed = kwbimage::parse(&image)?;
             println!(
-                "wrote {} ({} bytes): boot from {}, header {:#x} bytes kept from the dump, load {:#010x}, entry {:#010x}",
+                "wrote {} ({} bytes): boot from {}, header size {:#x} (optional headers copied from the dump), load {:#010x}, entry {:#010x}",
                 output.display(),
                 image.len(),
                 params.target.name(),
