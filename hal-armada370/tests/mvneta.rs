@@ -813,3 +813,22 @@ fn maintenance_cost_per_frame() {
     assert_eq!((cl1 - cl0, il1 - il0), (100 * (1 + 48 + 1), 100 * (1 + 48)));
     model.assert_no_violations();
 }
+
+#[test]
+fn the_model_catches_miscounted_handovers_and_forbidden_register_order() {
+    let Rig { model, .. } = rig_with(small_rings(), |_| {});
+    model.assert_no_violations();
+    // One refill more than the ring holds.
+    model.write32(r::rxq_status_update(0), 1 << 16);
+    // Acknowledging a TX completion that never happened.
+    model.write32(r::txq_update(0), 1 << 16);
+    // Moving the RX ring under a running queue, and resetting the DMA under it.
+    model.write32(r::rxq_base_addr(0), BUS_BASE);
+    model.write32(r::PORT_RX_RESET, 1);
+    let v = model.violations();
+    assert_eq!(v.len(), 4, "{v:?}");
+    assert!(v[0].contains("overruns the ring"));
+    assert!(v[1].contains("acknowledged 1 but only 0 sent"));
+    assert!(v[2].contains("base address changed while the queue runs"));
+    assert!(v[3].contains("reset while the RX queue runs"));
+}
