@@ -292,14 +292,14 @@ fn info(image: &[u8]) -> anyhow::Result<()> {
                 let skips: Vec<String> = e
                     .skips
                     .iter()
-                    .map(|(o, s)| format!("skip {o:#x}+{s:#x}"))
+                    .map(|(o, s)| format!(" skip {o:#x}+{s:#x}"))
                     .collect();
                 println!(
-                    "    {:<16} {:#010x} size {:#09x} {}",
+                    "    {:<16} {:#010x} size {:#09x}{}",
                     e.name,
                     e.flash_base,
                     e.size,
-                    skips.join(" ")
+                    skips.concat()
                 );
             }
         }
