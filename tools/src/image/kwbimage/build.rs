@@ -39,7 +39,7 @@ pub enum BuildError {
 ///
 /// Layout: main header, optional headers in order, zero padding to the medium's payload
 /// alignment, payload padded to 4 bytes, its 32-bit checksum, zero padding to the medium's
-/// file alignment (see [`BootSource::payload_alignment`], [`BootSource::file_alignment`]).
+/// file alignment (see [`super::BootSource::payload_alignment`], [`super::BootSource::file_alignment`]).
 /// Like mkimage 2023.01, the `header_size` field is the real header size even for UART
 /// (U-Boot ≥ 2023.07 rounds it up to 128 there).
 pub fn build(cfg: &KwbConfig, payload: &[u8]) -> Result<Vec<u8>, BuildError> {
