@@ -37,7 +37,10 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
 /// Installs `handler` for `irq` (replacing any previous one). The caller then unmasks it at the
 /// controller.
 pub fn register(irq: IrqNumber, handler: fn()) -> Result<(), IrqOutOfRange> {
-    let slot = usize::try_from(irq).ok().filter(|&i| i < MAX_IRQS).ok_or(IrqOutOfRange(irq))?;
+    let slot = usize::try_from(irq)
+        .ok()
+        .filter(|&i| i < MAX_IRQS)
+        .ok_or(IrqOutOfRange(irq))?;
     critical_section::with(|cs| TABLE.borrow(cs).handlers[slot].set(Some(handler)));
     Ok(())
 }
@@ -50,12 +53,17 @@ pub fn dispatch(controller: &dyn InterruptController) -> usize {
         let mut taken = 0;
         while taken < MAX_CLAIMS_PER_ENTRY {
             let Some(irq) = controller.claim() else { break };
-            let handler = usize::try_from(irq).ok().and_then(|i| table.handlers.get(i)).and_then(Cell::get);
+            let handler = usize::try_from(irq)
+                .ok()
+                .and_then(|i| table.handlers.get(i))
+                .and_then(Cell::get);
             match handler {
                 Some(handler) => handler(),
                 None => {
                     controller.disable(irq);
-                    table.unexpected.set(table.unexpected.get().saturating_add(1));
+                    table
+                        .unexpected
+                        .set(table.unexpected.get().saturating_add(1));
                 }
             }
             controller.complete(irq);

@@ -38,9 +38,39 @@ mod log;
 mod panic;
 
 #[cfg(target_arch = "arm")]
-pub use kernel::{Kernel, boot, handle_exception, handle_irq, ExceptionKind};
+pub use kernel::{ExceptionKind, Kernel, boot, handle_exception, handle_irq};
 
 /// The firmware version, as Cargo knows it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The git revision the firmware was built from.
 pub const GIT_REVISION: &str = env!("BAREPROXY_GIT_REVISION");
+
+/// Defines the board's IRQ and synchronous-exception entry points (aarch32-rt attributes),
+/// forwarding to [`handle_irq`] and [`handle_exception`]. Every board crate invokes it once.
+/// (aarch32-rt's attribute re-creates the handler's signature with a parameter named `addr`,
+/// so that is the name the bodies must use.)
+#[cfg(target_arch = "arm")]
+#[macro_export]
+macro_rules! exception_entries {
+    () => {
+        #[::aarch32_rt::irq]
+        fn bareproxy_irq() {
+            $crate::handle_irq();
+        }
+
+        #[::aarch32_rt::exception(Undefined)]
+        fn bareproxy_undefined(addr: usize) -> ! {
+            $crate::handle_exception($crate::ExceptionKind::Undefined, addr)
+        }
+
+        #[::aarch32_rt::exception(PrefetchAbort)]
+        fn bareproxy_prefetch_abort(addr: usize) -> ! {
+            $crate::handle_exception($crate::ExceptionKind::PrefetchAbort, addr)
+        }
+
+        #[::aarch32_rt::exception(DataAbort)]
+        fn bareproxy_data_abort(addr: usize) -> ! {
+            $crate::handle_exception($crate::ExceptionKind::DataAbort, addr)
+        }
+    };
+}

@@ -32,15 +32,25 @@ pub fn largest_free(banks: &[MemoryRange], reserved: &[MemoryRange]) -> Option<M
                 continue;
             }
             if hole.base > piece.base {
-                let _ = next.push(MemoryRange { base: piece.base, size: hole.base - piece.base });
+                let _ = next.push(MemoryRange {
+                    base: piece.base,
+                    size: hole.base - piece.base,
+                });
             }
             if hole.end() < piece.end() {
-                let _ = next.push(MemoryRange { base: hole.end(), size: piece.end() - hole.end() });
+                let _ = next.push(MemoryRange {
+                    base: hole.end(),
+                    size: piece.end() - hole.end(),
+                });
             }
         }
         pieces = next;
     }
-    pieces.iter().copied().filter(|p| p.size > 0).max_by_key(|p| p.size)
+    pieces
+        .iter()
+        .copied()
+        .filter(|p| p.size > 0)
+        .max_by_key(|p| p.size)
 }
 
 #[cfg(test)]
@@ -56,7 +66,10 @@ mod tests {
         // vexpress: RAM 128 MiB at 0x6000_0000, DTB in the first 64 KiB, kernel image after it.
         let ram = [range(0x6000_0000, 128 << 20)];
         let reserved = [range(0x6000_0000, 0x1_0000), range(0x6001_0000, 0x20_0000)];
-        assert_eq!(largest_free(&ram, &reserved), Some(range(0x6021_0000, (128 << 20) - 0x21_0000)));
+        assert_eq!(
+            largest_free(&ram, &reserved),
+            Some(range(0x6021_0000, (128 << 20) - 0x21_0000))
+        );
     }
 
     #[test]
@@ -64,10 +77,16 @@ mod tests {
         // NSLU2: image at 29 MiB of 32, RedBoot's low 16 MiB reserved.
         let ram = [range(0, 32 << 20)];
         let reserved = [range(0x01d0_0000, 0x20_0000), range(0, 16 << 20)];
-        assert_eq!(largest_free(&ram, &reserved), Some(range(16 << 20, 0x01d0_0000 - (16 << 20))));
+        assert_eq!(
+            largest_free(&ram, &reserved),
+            Some(range(16 << 20, 0x01d0_0000 - (16 << 20)))
+        );
         let banks = [range(0, 512 << 20), range(512 << 20, 512 << 20)];
         let reserved = [range(0x8000, 0x40_0000)];
-        assert_eq!(largest_free(&banks, &reserved), Some(range(0x40_8000, (1 << 30) - 0x40_8000)));
+        assert_eq!(
+            largest_free(&banks, &reserved),
+            Some(range(0x40_8000, (1 << 30) - 0x40_8000))
+        );
         assert_eq!(largest_free(&[range(0, 4096)], &[range(0, 8192)]), None);
     }
 }

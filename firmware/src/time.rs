@@ -48,7 +48,11 @@ pub const fn ticks_to_micros(ticks: u64, hz: u64) -> u64 {
 
 /// Ticks from `start` to `end` on a counter `bits` wide, allowing for one wrap.
 pub const fn elapsed_ticks(start: u64, end: u64, bits: u32) -> u64 {
-    let mask = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let mask = if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     end.wrapping_sub(start) & mask
 }
 
@@ -90,7 +94,10 @@ mod tests {
         assert_eq!(ticks_to_micros(100_000_000, 100_000_000), 1_000_000);
         assert_eq!(ticks_to_micros(1, 24_000_000), 0);
         assert_eq!(ticks_to_micros(24, 24_000_000), 1);
-        assert_eq!(ticks_to_micros(u64::MAX, 100_000_000), 184_467_440_737_095_516);
+        assert_eq!(
+            ticks_to_micros(u64::MAX, 100_000_000),
+            184_467_440_737_095_516
+        );
         assert_eq!(ticks_to_micros(5, 0), 0);
     }
 

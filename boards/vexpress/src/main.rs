@@ -1,2 +1,172 @@
+//! bareproxy for QEMU's `vexpress-a9` machine: the board on which the whole firmware runs end to
+//! end in tests.
+//!
+//! Memory map (QEMU `hw/arm/vexpress.c`, legacy motherboard map): RAM at 0x6000_0000 (QEMU puts
+//! the `-dtb` blob at its base), motherboard peripherals at 0x1000_0000, the A9 MPCore private
+//! region at 0x1E00_0000, LAN9118 at 0x4E00_0000. Run it with `cargo xtask run`.
 #![no_std]
 #![no_main]
+
+use firmware::board::{
+    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+};
+use hal_vexpress::a9_timers::{GlobalTimer, PRIVATE_TIMER_IRQ, PrivateTimer};
+use hal_vexpress::gic::Gic;
+use hal_vexpress::pl011::Pl011;
+use hal_vexpress::sysreg::{COUNTER_24MHZ_HZ, SysRegs};
+
+/// Motherboard peripherals (system registers, UARTs, timers): CS7 at 0x1000_0000.
+const MOTHERBOARD_BASE: usize = 0x1000_0000;
+const UART0_BASE: usize = MOTHERBOARD_BASE + 0x9000;
+/// A9 MPCore private memory region (PERIPHBASE).
+const PERIPHBASE: usize = 0x1e00_0000;
+const LAN9118_BASE: usize = 0x4e00_0000;
+/// PL011 reference clock on the V2M motherboard (24 MHz OSCCLK2).
+const UART_CLOCK_HZ: u32 = 24_000_000;
+/// PERIPHCLK as QEMU models it: the A9 timers tick every 10 ns.
+const PERIPHCLK_HZ: u64 = 100_000_000;
+
+struct Uart(Pl011);
+struct A9GlobalTimer(GlobalTimer);
+struct Counter24Mhz(SysRegs);
+struct A9PrivateTimer(PrivateTimer);
+struct A9Gic(Gic);
+struct Motherboard(SysRegs);
+
+impl Console for Uart {
+    fn write_bytes(&self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.0.write_byte(b));
+    }
+    fn read_byte(&self) -> Option<u8> {
+        self.0.read_byte()
+    }
+    fn flush(&self) {
+        self.0.flush();
+    }
+}
+
+impl Clock for A9GlobalTimer {
+    fn now_ticks(&self) -> u64 {
+        self.0.count()
+    }
+    fn frequency_hz(&self) -> u64 {
+        PERIPHCLK_HZ
+    }
+}
+
+impl Clock for Counter24Mhz {
+    fn now_ticks(&self) -> u64 {
+        u64::from(self.0.counter_24mhz())
+    }
+    fn frequency_hz(&self) -> u64 {
+        u64::from(COUNTER_24MHZ_HZ)
+    }
+    fn counter_bits(&self) -> u32 {
+        32
+    }
+}
+
+impl TickTimer for A9PrivateTimer {
+    fn irq(&self) -> IrqNumber {
+        PRIVATE_TIMER_IRQ
+    }
+    fn start_periodic(&self, hz: u32) {
+        self.0
+            .start_periodic((PERIPHCLK_HZ / u64::from(hz.max(1))) as u32);
+    }
+    fn acknowledge(&self) -> bool {
+        self.0.acknowledge()
+    }
+}
+
+impl InterruptController for A9Gic {
+    fn init(&self) {
+        self.0.init();
+    }
+    fn enable(&self, irq: IrqNumber) {
+        self.0.enable(irq);
+    }
+    fn disable(&self, irq: IrqNumber) {
+        self.0.disable(irq);
+    }
+    fn claim(&self) -> Option<IrqNumber> {
+        self.0.acknowledge()
+    }
+    fn complete(&self, irq: IrqNumber) {
+        self.0.end_of_interrupt(irq);
+    }
+}
+
+impl Power for Motherboard {
+    fn reset(&self) -> ! {
+        self.0.request_reboot();
+        loop {
+            aarch32_cpu_wfi();
+        }
+    }
+    fn power_off(&self) -> ! {
+        self.0.request_shutdown();
+        loop {
+            aarch32_cpu_wfi();
+        }
+    }
+}
+
+/// The motherboard controller acts on the request asynchronously; wait for it.
+fn aarch32_cpu_wfi() {
+    // SAFETY: WFI only pauses the core until an interrupt or the requested reset.
+    unsafe { core::arch::asm!("wfi", options(nomem, nostack)) };
+}
+
+// SAFETY (for every `new` below): the addresses are the devices' register blocks on
+// vexpress-a9, identity-mapped as device memory by the kernel, each owned by one driver.
+static UART0: Uart = Uart(unsafe { Pl011::new(UART0_BASE) });
+static CLOCK: A9GlobalTimer = A9GlobalTimer(unsafe { GlobalTimer::new(PERIPHBASE + 0x200) });
+static REFERENCE: Counter24Mhz = Counter24Mhz(unsafe { SysRegs::new(MOTHERBOARD_BASE) });
+static TICK: A9PrivateTimer = A9PrivateTimer(unsafe { PrivateTimer::new(PERIPHBASE + 0x600) });
+static GIC: A9Gic = A9Gic(unsafe { Gic::new(PERIPHBASE + 0x1000, PERIPHBASE + 0x100) });
+static POWER: Motherboard = Motherboard(unsafe { SysRegs::new(MOTHERBOARD_BASE) });
+
+static PLATFORM: Platform = Platform {
+    name: "vexpress-a9",
+    console: &UART0,
+    clock: &CLOCK,
+    reference_clock: Some(&REFERENCE),
+    tick: &TICK,
+    interrupts: &GIC,
+    power: &POWER,
+    default_ram: MemoryRange {
+        base: 0x6000_0000,
+        size: 128 << 20,
+    },
+    ram_window: MemoryRange {
+        base: 0x6000_0000,
+        size: 1 << 30,
+    },
+    boot_info_probes: &[0x6000_0000],
+    reserved: &[],
+    devices: &[
+        MemoryRange {
+            base: MOTHERBOARD_BASE,
+            size: 1 << 20,
+        },
+        MemoryRange {
+            base: PERIPHBASE,
+            size: 1 << 20,
+        },
+        MemoryRange {
+            base: LAN9118_BASE,
+            size: 1 << 20,
+        },
+    ],
+};
+
+#[aarch32_rt::entry]
+fn main() -> ! {
+    UART0.0.init(UART_CLOCK_HZ, 115_200);
+    CLOCK.0.start();
+    let kernel = firmware::boot(&PLATFORM);
+    kernel.run(|_, _| {})
+}
+
+firmware::exception_entries!();

@@ -34,38 +34,65 @@ fn word(list: &[u8], index: usize) -> Option<u32> {
 
 /// Whether `list` starts like an ATAG list (ATAG_CORE with a plausible size).
 pub fn looks_like_atags(list: &[u8]) -> bool {
-    matches!((word(list, 0), word(list, 1)), (Some(2 | 5), Some(ATAG_CORE)))
+    matches!(
+        (word(list, 0), word(list, 1)),
+        (Some(2 | 5), Some(ATAG_CORE))
+    )
 }
 
 /// Parses an ATAG list held in `list` (which may extend past the end of the list).
 pub fn parse(list: &[u8]) -> Result<AtagInfo<'_>, BootInfoError> {
     if !looks_like_atags(list) {
-        return Err(BootInfoError::Malformed { offset: 0, what: "list does not start with ATAG_CORE" });
+        return Err(BootInfoError::Malformed {
+            offset: 0,
+            what: "list does not start with ATAG_CORE",
+        });
     }
     let mut info = AtagInfo::default();
     let mut index = 0usize;
     loop {
         let offset = index * 4;
         let (Some(size), Some(tag)) = (word(list, index), word(list, index + 1)) else {
-            return Err(BootInfoError::Malformed { offset, what: "list runs past its buffer without ATAG_NONE" });
+            return Err(BootInfoError::Malformed {
+                offset,
+                what: "list runs past its buffer without ATAG_NONE",
+            });
         };
         if tag == ATAG_NONE {
             return Ok(info);
         }
         let size = size as usize;
         if size < 2 || size > list.len() / 4 - index {
-            return Err(BootInfoError::Malformed { offset, what: "tag size is impossible" });
+            return Err(BootInfoError::Malformed {
+                offset,
+                what: "tag size is impossible",
+            });
         }
         match tag {
             ATAG_MEM if size >= 4 => {
-                let (Some(bytes), Some(start)) = (word(list, index + 2), word(list, index + 3)) else {
-                    return Err(BootInfoError::Malformed { offset, what: "truncated ATAG_MEM" });
+                let (Some(bytes), Some(start)) = (word(list, index + 2), word(list, index + 3))
+                else {
+                    return Err(BootInfoError::Malformed {
+                        offset,
+                        what: "truncated ATAG_MEM",
+                    });
                 };
                 info.ram
-                    .push(MemoryRange { base: start as usize, size: bytes as usize })
-                    .map_err(|()| BootInfoError::Malformed { offset, what: "too many ATAG_MEM banks" })?;
+                    .push(MemoryRange {
+                        base: start as usize,
+                        size: bytes as usize,
+                    })
+                    .map_err(|()| BootInfoError::Malformed {
+                        offset,
+                        what: "too many ATAG_MEM banks",
+                    })?;
             }
-            ATAG_MEM => return Err(BootInfoError::Malformed { offset, what: "ATAG_MEM shorter than 4 words" }),
+            ATAG_MEM => {
+                return Err(BootInfoError::Malformed {
+                    offset,
+                    what: "ATAG_MEM shorter than 4 words",
+                });
+            }
             ATAG_CMDLINE => {
                 let payload = &list[offset + 8..offset + size * 4];
                 let text = payload.split(|&b| b == 0).next().unwrap_or_default();
@@ -92,7 +119,11 @@ mod tests {
         words.extend([4, ATAG_MEM, 0x2000_0000, 0]);
         words.extend([4, ATAG_MEM, 0x2000_0000, 0x2000_0000]);
         words.extend([2 + cmdline.len() as u32 / 4, ATAG_CMDLINE]);
-        words.extend(cmdline.chunks(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])));
+        words.extend(
+            cmdline
+                .chunks(4)
+                .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])),
+        );
         words.extend([0, ATAG_NONE]);
         let bytes = list(&words);
         let info = parse(&bytes).expect("valid list");
@@ -106,7 +137,13 @@ mod tests {
         let words = [2, ATAG_CORE, 4, ATAG_MEM, 0x0200_0000, 0, 0, ATAG_NONE];
         let bytes = list(&words);
         let info = parse(&bytes).expect("valid list");
-        assert_eq!(info.ram.as_slice(), &[MemoryRange { base: 0, size: 32 << 20 }]);
+        assert_eq!(
+            info.ram.as_slice(),
+            &[MemoryRange {
+                base: 0,
+                size: 32 << 20
+            }]
+        );
         assert_eq!(info.cmdline, None);
     }
 
@@ -115,11 +152,11 @@ mod tests {
         let cases: &[&[u32]] = &[
             &[],
             &[2, 0x1234_5678],
-            &[2, ATAG_CORE],                                 // no terminator
-            &[2, ATAG_CORE, 0xffff_ffff, ATAG_MEM],          // absurd size
-            &[2, ATAG_CORE, 1, ATAG_MEM, 0, ATAG_NONE],      // size below the header
-            &[2, ATAG_CORE, 3, ATAG_MEM, 0, 0, ATAG_NONE],   // short ATAG_MEM
-            &[2, ATAG_CORE, 4, ATAG_MEM, 0x100],             // truncated payload
+            &[2, ATAG_CORE],                               // no terminator
+            &[2, ATAG_CORE, 0xffff_ffff, ATAG_MEM],        // absurd size
+            &[2, ATAG_CORE, 1, ATAG_MEM, 0, ATAG_NONE],    // size below the header
+            &[2, ATAG_CORE, 3, ATAG_MEM, 0, 0, ATAG_NONE], // short ATAG_MEM
+            &[2, ATAG_CORE, 4, ATAG_MEM, 0x100],           // truncated payload
         ];
         for words in cases {
             assert!(parse(&list(words)).is_err(), "accepted {words:x?}");

@@ -63,17 +63,26 @@ fn blocks(blob: &[u8]) -> Result<Blocks<'_>, BootInfoError> {
     if !looks_like_dtb(blob) {
         return Err(malformed(0, "bad FDT magic"));
     }
-    let field = |offset| be32(blob, offset).map(|v| v as usize).ok_or(malformed(offset, "truncated FDT header"));
+    let field = |offset| {
+        be32(blob, offset)
+            .map(|v| v as usize)
+            .ok_or(malformed(offset, "truncated FDT header"))
+    };
     let total = field(4)?;
     if total < HEADER_BYTES || total > blob.len() {
-        return Err(malformed(4, "FDT totalsize smaller than the header or larger than the buffer"));
+        return Err(malformed(
+            4,
+            "FDT totalsize smaller than the header or larger than the buffer",
+        ));
     }
     if field(20)? < 16 || field(24)? > 17 {
         return Err(malformed(20, "unsupported FDT version"));
     }
     let block = |offset_field, size_field| -> Result<(usize, &[u8]), BootInfoError> {
         let start = field(offset_field)?;
-        let end = start.checked_add(field(size_field)?).filter(|&end| end <= total);
+        let end = start
+            .checked_add(field(size_field)?)
+            .filter(|&end| end <= total);
         let end = end.ok_or(malformed(offset_field, "FDT block lies outside totalsize"))?;
         Ok((start, &blob[start..end]))
     };
@@ -82,7 +91,12 @@ fn blocks(blob: &[u8]) -> Result<Blocks<'_>, BootInfoError> {
     if structure_offset % 4 != 0 {
         return Err(malformed(8, "FDT structure block is not word aligned"));
     }
-    Ok(Blocks { structure, structure_offset, strings, total })
+    Ok(Blocks {
+        structure,
+        structure_offset,
+        strings,
+        total,
+    })
 }
 
 /// One step of the walk.
@@ -90,14 +104,21 @@ enum Event<'a> {
     /// A node starts; `depth` 0 is the root.
     Begin { depth: usize, name: &'a str },
     /// A property of the innermost open node.
-    Property { depth: usize, name: &'a str, value: &'a [u8] },
+    Property {
+        depth: usize,
+        name: &'a str,
+        value: &'a [u8],
+    },
     /// The innermost open node ends.
     End { depth: usize },
 }
 
 /// Walks the structure block, calling `visit` for each node and property, with every length and
 /// offset checked. `visit` may stop the walk early by returning `false`.
-fn walk<'a>(blocks: &Blocks<'a>, mut visit: impl FnMut(Event<'a>) -> bool) -> Result<(), BootInfoError> {
+fn walk<'a>(
+    blocks: &Blocks<'a>,
+    mut visit: impl FnMut(Event<'a>) -> bool,
+) -> Result<(), BootInfoError> {
     let s = blocks.structure;
     let error = |at: usize, what| malformed(blocks.structure_offset + at, what);
     let mut at = 0usize;
@@ -116,8 +137,12 @@ fn walk<'a>(blocks: &Blocks<'a>, mut visit: impl FnMut(Event<'a>) -> bool) -> Re
                     return Err(error(token_at, "nodes nested too deeply"));
                 }
                 let rest = s.get(at..).unwrap_or_default();
-                let len = rest.iter().position(|&b| b == 0).ok_or(error(at, "unterminated node name"))?;
-                let name = core::str::from_utf8(&rest[..len]).map_err(|_| error(at, "node name is not UTF-8"))?;
+                let len = rest
+                    .iter()
+                    .position(|&b| b == 0)
+                    .ok_or(error(at, "unterminated node name"))?;
+                let name = core::str::from_utf8(&rest[..len])
+                    .map_err(|_| error(at, "node name is not UTF-8"))?;
                 at = (at + len + 1).next_multiple_of(4);
                 seen_root = true;
                 if !visit(Event::Begin { depth, name }) {
@@ -126,7 +151,9 @@ fn walk<'a>(blocks: &Blocks<'a>, mut visit: impl FnMut(Event<'a>) -> bool) -> Re
                 depth += 1;
             }
             FDT_END_NODE => {
-                depth = depth.checked_sub(1).ok_or(error(token_at, "FDT_END_NODE without an open node"))?;
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or(error(token_at, "FDT_END_NODE without an open node"))?;
                 if !visit(Event::End { depth }) {
                     return Ok(());
                 }
@@ -144,11 +171,19 @@ fn walk<'a>(blocks: &Blocks<'a>, mut visit: impl FnMut(Event<'a>) -> bool) -> Re
                 let name = blocks
                     .strings
                     .get(name_offset..)
-                    .and_then(|rest| rest.split(|&b| b == 0).next().filter(|n| n.len() < rest.len()))
+                    .and_then(|rest| {
+                        rest.split(|&b| b == 0)
+                            .next()
+                            .filter(|n| n.len() < rest.len())
+                    })
                     .and_then(|n| core::str::from_utf8(n).ok())
                     .ok_or(error(at, "property name offset is invalid"))?;
                 at = (at + 8 + len).next_multiple_of(4);
-                if !visit(Event::Property { depth: depth - 1, name, value }) {
+                if !visit(Event::Property {
+                    depth: depth - 1,
+                    name,
+                    value,
+                }) {
                     return Ok(());
                 }
             }
@@ -179,7 +214,10 @@ struct Cells {
     size: usize,
 }
 
-const DEFAULT_CELLS: Cells = Cells { address: 2, size: 1 };
+const DEFAULT_CELLS: Cells = Cells {
+    address: 2,
+    size: 1,
+};
 
 /// Parses RAM and the command line out of a DTB at the start of `blob`.
 pub fn parse(blob: &[u8]) -> Result<DtbInfo<'_>, BootInfoError> {
@@ -198,15 +236,36 @@ pub fn parse(blob: &[u8]) -> Result<DtbInfo<'_>, BootInfoError> {
                 in_memory = name == "memory" || name.starts_with("memory@");
                 memory_reg = None;
             }
-            Event::Property { depth: 0, name: "#address-cells", value } => {
-                root_cells.address = cells_value(value, 1).map_or(root_cells.address, |v| v as usize);
+            Event::Property {
+                depth: 0,
+                name: "#address-cells",
+                value,
+            } => {
+                root_cells.address =
+                    cells_value(value, 1).map_or(root_cells.address, |v| v as usize);
             }
-            Event::Property { depth: 0, name: "#size-cells", value } => {
+            Event::Property {
+                depth: 0,
+                name: "#size-cells",
+                value,
+            } => {
                 root_cells.size = cells_value(value, 1).map_or(root_cells.size, |v| v as usize);
             }
-            Event::Property { depth: 1, name: "device_type", value } => in_memory |= value == b"memory\0",
-            Event::Property { depth: 1, name: "reg", value } => memory_reg = Some(value),
-            Event::Property { depth: 1, name: "bootargs", value } if in_chosen => {
+            Event::Property {
+                depth: 1,
+                name: "device_type",
+                value,
+            } => in_memory |= value == b"memory\0",
+            Event::Property {
+                depth: 1,
+                name: "reg",
+                value,
+            } => memory_reg = Some(value),
+            Event::Property {
+                depth: 1,
+                name: "bootargs",
+                value,
+            } if in_chosen => {
                 let text = value.split(|&b| b == 0).next().unwrap_or_default();
                 cmdline = core::str::from_utf8(text).ok();
             }
@@ -218,7 +277,8 @@ pub fn parse(blob: &[u8]) -> Result<DtbInfo<'_>, BootInfoError> {
                         return false;
                     }
                     for chunk in reg.chunks_exact(entry) {
-                        let base = cells_value(chunk, root_cells.address).and_then(|v| usize::try_from(v).ok());
+                        let base = cells_value(chunk, root_cells.address)
+                            .and_then(|v| usize::try_from(v).ok());
                         let size = cells_value(&chunk[root_cells.address * 4..], root_cells.size)
                             .and_then(|v| usize::try_from(v).ok());
                         let (Some(base), Some(size)) = (base, size) else {
@@ -241,7 +301,11 @@ pub fn parse(blob: &[u8]) -> Result<DtbInfo<'_>, BootInfoError> {
     if let Some(what) = bad_bank {
         return Err(malformed(blocks.structure_offset, what));
     }
-    Ok(DtbInfo { ram, cmdline, total_size: blocks.total })
+    Ok(DtbInfo {
+        ram,
+        cmdline,
+        total_size: blocks.total,
+    })
 }
 
 /// Per-level state for [`device_address`].
@@ -255,7 +319,12 @@ struct Level<'a> {
     reg: Option<&'a [u8]>,
 }
 
-const EMPTY_LEVEL: Level<'static> = Level { cells: DEFAULT_CELLS, ranges: None, compatible: false, reg: None };
+const EMPTY_LEVEL: Level<'static> = Level {
+    cells: DEFAULT_CELLS,
+    ranges: None,
+    compatible: false,
+    reg: None,
+};
 
 /// Maps `address` through the `ranges` of the buses enclosing a node at depth `depth`
 /// (spec §2.3.8). `None` if a bus on the way has no `ranges` or no window covers the address.
@@ -276,7 +345,8 @@ fn translate(levels: &[Level<'_>], depth: usize, mut address: u64) -> Option<u64
             let child_base = cells_value(e, child.address)?;
             let parent_base = cells_value(&e[child.address * 4..], parent.address)?;
             let len = cells_value(&e[(child.address + parent.address) * 4..], child.size)?;
-            (address >= child_base && address - child_base < len).then_some((child_base, parent_base))
+            (address >= child_base && address - child_base < len)
+                .then_some((child_base, parent_base))
         })?;
         address = address - window.0 + window.1;
     }
@@ -309,12 +379,17 @@ pub fn device_address(blob: &[u8], compatible: &str) -> Option<usize> {
             Event::Property { depth, name, value } => {
                 let level = &mut levels[depth];
                 match name {
-                    "#address-cells" => level.cells.address = cells_value(value, 1).map_or(2, |v| v as usize),
-                    "#size-cells" => level.cells.size = cells_value(value, 1).map_or(1, |v| v as usize),
+                    "#address-cells" => {
+                        level.cells.address = cells_value(value, 1).map_or(2, |v| v as usize)
+                    }
+                    "#size-cells" => {
+                        level.cells.size = cells_value(value, 1).map_or(1, |v| v as usize)
+                    }
                     "ranges" => level.ranges = Some(value),
                     "reg" => level.reg = Some(value),
                     "compatible" => {
-                        level.compatible = value.split(|&b| b == 0).any(|c| c == compatible.as_bytes());
+                        level.compatible =
+                            value.split(|&b| b == 0).any(|c| c == compatible.as_bytes());
                     }
                     _ => {}
                 }
@@ -398,7 +473,16 @@ mod tests {
         let strings_off = struct_off + s.len() as u32;
         let total = strings_off + strings.len() as u32;
         let header = [
-            FDT_MAGIC, total, struct_off, strings_off, rsvmap_off, 17, 16, 0, strings.len() as u32, s.len() as u32,
+            FDT_MAGIC,
+            total,
+            struct_off,
+            strings_off,
+            rsvmap_off,
+            17,
+            16,
+            0,
+            strings.len() as u32,
+            s.len() as u32,
         ];
         let mut blob = cells(&header);
         blob.extend([0u8; 16]);
@@ -411,7 +495,13 @@ mod tests {
     fn reads_memory_bootargs_and_translated_device_addresses() {
         let blob = sample_dtb("selftest=timer");
         let info = parse(&blob).expect("valid DTB");
-        assert_eq!(info.ram.as_slice(), &[MemoryRange { base: 0x6000_0000, size: 128 << 20 }]);
+        assert_eq!(
+            info.ram.as_slice(),
+            &[MemoryRange {
+                base: 0x6000_0000,
+                size: 128 << 20
+            }]
+        );
         assert_eq!(info.cmdline, Some("selftest=timer"));
         assert_eq!(info.total_size, blob.len());
         assert_eq!(device_address(&blob, "arm,pl011"), Some(0x1000_9000));
@@ -422,7 +512,14 @@ mod tests {
     fn corrupt_headers_are_errors() {
         let good = sample_dtb("");
         let mut cases = Vec::new();
-        for (offset, value) in [(0, 0u32), (4, 8), (4, u32::MAX), (8, u32::MAX - 2), (12, 0x7fff_ffff), (20, 1)] {
+        for (offset, value) in [
+            (0, 0u32),
+            (4, 8),
+            (4, u32::MAX),
+            (8, u32::MAX - 2),
+            (12, 0x7fff_ffff),
+            (20, 1),
+        ] {
             let mut bad = good.clone();
             bad[offset..offset + 4].copy_from_slice(&value.to_be_bytes());
             cases.push(bad);

@@ -79,7 +79,10 @@ impl RamBanks {
     /// Whether every bank lies inside `window` and `address` is in one of them.
     fn plausible(&self, window: MemoryRange, address: usize) -> bool {
         !self.banks.is_empty()
-            && self.banks.iter().all(|bank| bank.base >= window.base && bank.end() <= window.end())
+            && self
+                .banks
+                .iter()
+                .all(|bank| bank.base >= window.base && bank.end() <= window.end())
             && self.banks.iter().any(|bank| bank.contains(address))
     }
 }
@@ -204,5 +207,8 @@ pub unsafe fn discover(regs: [u32; 3], platform: &Platform, kernel_address: usiz
 }
 
 const fn implausible_ram() -> BootInfoError {
-    BootInfoError::Malformed { offset: 0, what: "RAM banks outside the board's RAM window or not holding the kernel" }
+    BootInfoError::Malformed {
+        offset: 0,
+        what: "RAM banks outside the board's RAM window or not holding the kernel",
+    }
 }
