@@ -2,6 +2,8 @@
 //! "peer", playing clients and servers) on the other, driven in simulated time.
 #![allow(dead_code)] // Each test file uses a different part of the harness.
 
+pub mod frames;
+
 use net::smoltcp;
 use net::{Budget, Ipv4Mode, Ipv6Config, Stack, StackConfig};
 use nic::loopback::{LoopbackNic, Wire};
