@@ -9,6 +9,14 @@
 //! * [`image::uimage`] — U-Boot legacy `uImage`, what the stock Mirabox U-Boot `bootm`s.
 //! * [`image::nslu2`] — the Linksys NSLU2 8 MiB flash image (RedBoot, FIS directory, Sercomm
 //!   headers and trailers), laid out like nslu2-linux's `slugimage`.
+//!
+//! Talking to boxes (I/O, used by the recovery commands):
+//!
+//! * [`kwboot`] — UART boot of Marvell SoCs (BootROM boot pattern + xmodem), and a terminal.
+//! * [`console`] — splits the firmware's console stream into text lines and defmt log frames
+//!   (also used by the QEMU runner).
 
+pub mod console;
 pub mod fuzz_support;
 pub mod image;
+pub mod kwboot;

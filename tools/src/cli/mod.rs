@@ -11,6 +11,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 mod kwb;
+mod kwboot;
 mod nslu2;
 mod uimage;
 
@@ -33,6 +34,8 @@ enum Command {
     /// Linksys NSLU2 8 MiB flash image (RedBoot, FIS directory, Sercomm headers).
     #[command(subcommand)]
     Nslu2(nslu2::Nslu2Command),
+    /// Boot a Mirabox over its UART (BootROM xmodem, like U-Boot's kwboot); unbricking.
+    Kwboot(kwboot::KwbootArgs),
 }
 
 /// Runs the parsed command.
@@ -41,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Kwb(cmd) => kwb::run(cmd),
         Command::Uimage(cmd) => uimage::run(cmd),
         Command::Nslu2(cmd) => nslu2::run(cmd),
+        Command::Kwboot(args) => kwboot::run(args),
     }
 }
 

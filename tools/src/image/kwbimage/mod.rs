@@ -17,8 +17,10 @@
 //!   U-Boot `kwbimage.cfg` file.
 //! * [`unbrick::rebuild`] keeps the header area of a user's own boot-partition dump (with the
 //!   vendor DDR training code) and puts a new payload behind it.
+//! * [`uart::patch`] prepares any image for UART boot (what `kwboot` sends).
 
 pub mod cfg;
+pub mod uart;
 pub mod unbrick;
 
 mod build;
