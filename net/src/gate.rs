@@ -379,3 +379,44 @@ impl<T: phy::TxToken> phy::TxToken for TxToken<'_, T> {
         self.inner.set_meta(meta);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smoltcp::phy::Medium;
+
+    fn caps(tcp: Checksum) -> DeviceCapabilities {
+        let mut caps = DeviceCapabilities::default();
+        caps.medium = Medium::Ethernet;
+        caps.max_transmission_unit = 1514;
+        caps.checksum.tcp = tcp;
+        caps
+    }
+
+    #[test]
+    fn frames_longer_than_the_mtu_are_counted_as_oversized() {
+        let gate = Gate::new(&caps(Checksum::Both));
+        assert!(!gate.admit(&[0u8; 1515]));
+        assert!(!gate.admit(&[0u8; 9000]));
+        let s = gate.stats();
+        assert_eq!((s.frames_in, s.oversized, s.malformed), (2, 2, 0));
+    }
+
+    #[test]
+    fn gate_takes_over_only_the_checks_smoltcp_would_have_done() {
+        // No offload: the gate verifies and smoltcp only computes on transmit.
+        let gate = Gate::new(&caps(Checksum::Both));
+        assert!(gate.verify.tcp && gate.verify.ipv4);
+        let seen = gate.capabilities(caps(Checksum::Both));
+        assert!(!seen.checksum.tcp.rx() && seen.checksum.tcp.tx());
+        assert!(!seen.checksum.ipv4.rx() && seen.checksum.ipv4.tx());
+        // The NIC verifies TCP itself: the gate does not repeat it.
+        let gate = Gate::new(&caps(Checksum::Tx));
+        assert!(!gate.verify.tcp);
+        let seen = gate.capabilities(caps(Checksum::Tx));
+        assert!(!seen.checksum.tcp.rx() && seen.checksum.tcp.tx());
+        // Full offload stays full offload.
+        assert_eq!(without_rx(Checksum::None), Checksum::None);
+        assert_eq!(without_rx(Checksum::Rx), Checksum::None);
+    }
+}
