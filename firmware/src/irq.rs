@@ -22,8 +22,11 @@ const MAX_CLAIMS_PER_ENTRY: usize = 32;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IrqOutOfRange(pub IrqNumber);
 
+/// One handler slot: empty, or the function to run.
+type Slot = Cell<Option<fn()>>;
+
 struct Table {
-    handlers: [Cell<Option<fn()>>; MAX_IRQS],
+    handlers: [Slot; MAX_IRQS],
     unexpected: Cell<u32>,
     pending_wake: Cell<bool>,
 }

@@ -111,10 +111,8 @@ pub fn boot(platform: &'static Platform) -> Kernel {
 }
 
 fn on_tick() {
-    if let Some(platform) = platform() {
-        if platform.tick.acknowledge() {
-            time::record_tick();
-        }
+    if platform().is_some_and(|platform| platform.tick.acknowledge()) {
+        time::record_tick();
     }
 }
 

@@ -76,7 +76,9 @@ impl Pl011 {
     /// `base` must be the address of a PL011 register block, mapped as device memory, and no
     /// other code may reconfigure it.
     pub const unsafe fn new(base: usize) -> Self {
-        Self { regs: base as *const Pl011Registers }
+        Self {
+            regs: base as *const Pl011Registers,
+        }
     }
 
     fn regs(&self) -> &Pl011Registers {
@@ -90,7 +92,7 @@ impl Pl011 {
         regs.cr.set(0);
         // Baud divisor = clock / (16 × baud) as a 16.6 fixed-point number (TRM §3.3.6).
         // Rounded to the nearest 1/64: (8 × clock / baud + 1) / 2.
-        let divisor_x64 = (u64::from(clock_hz) * 8 / u64::from(baud.max(1)) + 1) / 2;
+        let divisor_x64 = (u64::from(clock_hz) * 8 / u64::from(baud.max(1))).div_ceil(2);
         regs.ibrd.set((divisor_x64 >> 6) as u32);
         regs.fbrd.set((divisor_x64 & 0x3f) as u32);
         regs.lcr_h.write(LCR_H::WLEN::Bits8 + LCR_H::FEN::SET);

@@ -18,19 +18,26 @@ use anyhow::{Context, Result, bail};
 
 /// The workspace root (this crate lives in `<root>/qemu`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("qemu/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("qemu/ has a parent")
+        .to_path_buf()
 }
 
 /// Where `cargo xtask build` puts board images: `$BAREPROXY_IMAGES` or `<root>/target/images`.
 pub fn images_dir() -> PathBuf {
-    std::env::var_os("BAREPROXY_IMAGES").map_or_else(|| workspace_root().join("target/images"), PathBuf::from)
+    std::env::var_os("BAREPROXY_IMAGES")
+        .map_or_else(|| workspace_root().join("target/images"), PathBuf::from)
 }
 
 /// An image file of `board`, with a clear error if it has not been built.
 pub fn image(board: &str, file: &str) -> Result<PathBuf> {
     let path = images_dir().join(board).join(file);
     if !path.exists() {
-        bail!("{} is missing: build the images first with `cargo xtask build`", path.display());
+        bail!(
+            "{} is missing: build the images first with `cargo xtask build`",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -82,7 +89,10 @@ impl QemuConfig {
 
     /// The vexpress-a9 images from `cargo xtask build`.
     pub fn vexpress_built() -> Result<Self> {
-        Ok(Self::vexpress(image("vexpress", "bareproxy-vexpress.elf")?, image("vexpress", "vexpress-a9.dtb")?))
+        Ok(Self::vexpress(
+            image("vexpress", "bareproxy-vexpress.elf")?,
+            image("vexpress", "vexpress-a9.dtb")?,
+        ))
     }
 
     /// The command line, console on stdio, no graphics, no monitor, exit instead of reboot.
@@ -93,7 +103,15 @@ impl QemuConfig {
             command.args(["-cpu", cpu]);
         }
         // QEMU 7.2 wants an audio backend for vexpress's codec; `none` keeps ALSA quiet.
-        command.args(["-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]);
+        command.args([
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-serial",
+            "stdio",
+            "-no-reboot",
+        ]);
         command.args(["-audiodev", "none,id=noaudio"]);
         if let Some(kernel) = &self.kernel {
             command.arg("-kernel").arg(kernel);
@@ -111,7 +129,10 @@ impl QemuConfig {
             Some(forwards) => {
                 let mut netdev = String::from("user,model=lan9118");
                 for forward in forwards {
-                    netdev.push_str(&format!(",hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest));
+                    netdev.push_str(&format!(
+                        ",hostfwd=tcp:127.0.0.1:{}-:{}",
+                        forward.host, forward.guest
+                    ));
                 }
                 command.args(["-nic", &netdev]);
             }
@@ -172,7 +193,12 @@ impl Qemu {
 
     /// Everything the console printed so far, raw (text and defmt frames).
     pub fn console_bytes(&self) -> Vec<u8> {
-        self.capture.0.lock().unwrap_or_else(|e| e.into_inner()).bytes.clone()
+        self.capture
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .bytes
+            .clone()
     }
 
     /// The plain-text part of the console so far: defmt frames (NUL-delimited segments that are
@@ -194,10 +220,20 @@ impl Qemu {
             }
             let now = Instant::now();
             if capture.closed || now >= deadline {
-                let why = if capture.closed { "QEMU exited" } else { "timed out" };
-                bail!("{why} after {:?} waiting for {needle:?}; console so far:\n{text}", timeout);
+                let why = if capture.closed {
+                    "QEMU exited"
+                } else {
+                    "timed out"
+                };
+                bail!(
+                    "{why} after {:?} waiting for {needle:?}; console so far:\n{text}",
+                    timeout
+                );
             }
-            capture = signal.wait_timeout(capture, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+            capture = signal
+                .wait_timeout(capture, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
     }
 
@@ -209,7 +245,12 @@ impl Qemu {
                 return Ok(status);
             }
             if Instant::now() >= deadline {
-                bail!("QEMU (pid {}) still running after {:?}; console:\n{}", self.pid(), timeout, self.console_text());
+                bail!(
+                    "QEMU (pid {}) still running after {:?}; console:\n{}",
+                    self.pid(),
+                    timeout,
+                    self.console_text()
+                );
             }
             thread::sleep(Duration::from_millis(20));
         }
@@ -240,10 +281,14 @@ impl Drop for Qemu {
 pub fn plain_text(bytes: &[u8]) -> String {
     let mut text = String::new();
     for segment in bytes.split(|&b| b == 0) {
-        if let Ok(s) = std::str::from_utf8(segment) {
-            if s.chars().all(|c| !c.is_control() || matches!(c, '\r' | '\n' | '\t')) {
-                text.push_str(&s.replace('\r', ""));
-            }
+        let Ok(segment) = std::str::from_utf8(segment) else {
+            continue;
+        };
+        if segment
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\r' | '\n' | '\t'))
+        {
+            text.push_str(&segment.replace('\r', ""));
         }
     }
     text

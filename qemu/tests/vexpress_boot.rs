@@ -19,8 +19,14 @@ fn config(append: Option<&str>) -> QemuConfig {
 
 /// The number after `label` in `text` (e.g. `"ticks in "` → 499755).
 fn number_after(text: &str, label: &str) -> u64 {
-    let rest = &text[text.find(label).unwrap_or_else(|| panic!("{label:?} not in:\n{text}")) + label.len()..];
-    rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).expect("a number")
+    let rest = &text[text
+        .find(label)
+        .unwrap_or_else(|| panic!("{label:?} not in:\n{text}"))
+        + label.len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
 }
 
 #[test]
@@ -29,12 +35,18 @@ fn banner_reports_version_cpu_and_the_ram_the_device_tree_gives() {
     config.memory_mib = 256;
     let qemu = Qemu::spawn(&config).unwrap();
     let text = qemu.wait_for("heap:", BOOT).unwrap();
-    assert!(text.contains(&format!("bareproxy {} (", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(
+        text.contains(&format!("bareproxy {} (", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
     assert!(text.contains("on vexpress-a9"), "{text}");
     assert!(text.contains("cpu:   ARM Cortex-A9"), "{text}");
     // QEMU rewrites the DTB's /memory (1 GiB in the source) to the -m size: 256 MiB proves the
     // kernel read it from the tree rather than from its 128 MiB default.
-    assert!(text.contains("ram:   256 MiB at 0x60000000 (from device tree)"), "{text}");
+    assert!(
+        text.contains("ram:   256 MiB at 0x60000000 (from device tree)"),
+        "{text}"
+    );
     assert!(text.contains("clock: 100.000 MHz, tick 100 Hz"), "{text}");
 }
 
@@ -44,7 +56,10 @@ fn without_a_device_tree_the_board_defaults_are_used() {
     config.dtb = None;
     let qemu = Qemu::spawn(&config).unwrap();
     let text = qemu.wait_for("heap:", BOOT).unwrap();
-    assert!(text.contains("ram:   128 MiB at 0x60000000 (board default)"), "{text}");
+    assert!(
+        text.contains("ram:   128 MiB at 0x60000000 (board default)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -60,9 +75,15 @@ fn tick_rate_matches_the_clock_and_the_independent_24mhz_counter() {
     // QEMU derives all three from its virtual clock, so they agree closely; 2 % allows for the
     // sample edges.
     for measured in [clock_us, reference_us] {
-        assert!((490_000..=510_000).contains(&measured), "50 ticks took {measured} us:\n{text}");
+        assert!(
+            (490_000..=510_000).contains(&measured),
+            "50 ticks took {measured} us:\n{text}"
+        );
     }
-    assert!(clock_us.abs_diff(reference_us) < 5_000, "clock {clock_us} us vs reference {reference_us} us");
+    assert!(
+        clock_us.abs_diff(reference_us) < 5_000,
+        "clock {clock_us} us vs reference {reference_us} us"
+    );
     assert!(qemu.wait_exit(BOOT).unwrap().success());
 }
 
@@ -98,6 +119,9 @@ fn a_data_abort_is_reported_with_the_faulting_address_and_resets() {
 fn idle_firmware_keeps_running_until_killed() {
     let mut qemu = Qemu::spawn(&config(None)).unwrap();
     qemu.wait_for("heap:", BOOT).unwrap();
-    assert!(qemu.wait_exit(Duration::from_millis(1500)).is_err(), "firmware exited on its own");
+    assert!(
+        qemu.wait_exit(Duration::from_millis(1500)).is_err(),
+        "firmware exited on its own"
+    );
     // Drop kills QEMU by PID.
 }

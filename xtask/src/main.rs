@@ -64,7 +64,10 @@ fn main() -> Result<()> {
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ has a parent")
+        .to_path_buf()
 }
 
 /// `cargo` as invoked by this process, run from the workspace root.
@@ -77,7 +80,9 @@ pub fn cargo() -> Command {
 /// Runs `command`, failing with its description if it fails.
 pub fn run(command: &mut Command) -> Result<()> {
     let description = format!("{command:?}");
-    let status = command.status().with_context(|| format!("starting {description}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("starting {description}"))?;
     if !status.success() {
         bail!("failed ({status}): {description}");
     }
@@ -108,7 +113,11 @@ fn build_images(boards: &[&Board]) -> Result<()> {
     let sizes = root().join("target/images/sizes.txt");
     std::fs::write(&sizes, &report)?;
     print!("{report}");
-    println!("(images in {}; sizes also in {})", root().join("target/images").display(), sizes.display());
+    println!(
+        "(images in {}; sizes also in {})",
+        root().join("target/images").display(),
+        sizes.display()
+    );
     Ok(())
 }
 
@@ -135,8 +144,23 @@ fn test_everything() -> Result<()> {
     println!("== format");
     run(cargo().args(["fmt", "--all", "--check"]))?;
     println!("== clippy (host)");
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--exclude", "board-vexpress"])
-        .args(["--exclude", "board-mirabox", "--exclude", "board-nslu2", "--", "-D", "warnings"]))?;
+    run(cargo()
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--exclude",
+            "board-vexpress",
+        ])
+        .args([
+            "--exclude",
+            "board-mirabox",
+            "--exclude",
+            "board-nslu2",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
     println!("== board images and clippy (targets)");
     for board in BOARDS {
         board.clippy()?;
@@ -146,6 +170,8 @@ fn test_everything() -> Result<()> {
         board.check_image()?;
     }
     println!("== host and QEMU tests");
-    run(cargo().args(["test", "--workspace"]).env("BAREPROXY_IMAGES", root().join("target/images")))?;
+    run(cargo()
+        .args(["test", "--workspace"])
+        .env("BAREPROXY_IMAGES", root().join("target/images")))?;
     Ok(())
 }

@@ -118,13 +118,20 @@ fn aarch32_cpu_wfi() {
     unsafe { core::arch::asm!("wfi", options(nomem, nostack)) };
 }
 
-// SAFETY (for every `new` below): the addresses are the devices' register blocks on
-// vexpress-a9, identity-mapped as device memory by the kernel, each owned by one driver.
+// The drivers below are built from fixed addresses: each is a device's register block on
+// vexpress-a9 (hw/arm/vexpress.c), identity-mapped as device memory by the kernel and owned by
+// that one driver.
+// SAFETY: see above.
 static UART0: Uart = Uart(unsafe { Pl011::new(UART0_BASE) });
+// SAFETY: see above.
 static CLOCK: A9GlobalTimer = A9GlobalTimer(unsafe { GlobalTimer::new(PERIPHBASE + 0x200) });
+// SAFETY: see above; only the read-only 24 MHz counter is used through this handle.
 static REFERENCE: Counter24Mhz = Counter24Mhz(unsafe { SysRegs::new(MOTHERBOARD_BASE) });
+// SAFETY: see above.
 static TICK: A9PrivateTimer = A9PrivateTimer(unsafe { PrivateTimer::new(PERIPHBASE + 0x600) });
+// SAFETY: see above.
 static GIC: A9Gic = A9Gic(unsafe { Gic::new(PERIPHBASE + 0x1000, PERIPHBASE + 0x100) });
+// SAFETY: see above; only the configuration registers are used through this handle.
 static POWER: Motherboard = Motherboard(unsafe { SysRegs::new(MOTHERBOARD_BASE) });
 
 static PLATFORM: Platform = Platform {

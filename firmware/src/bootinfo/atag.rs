@@ -6,7 +6,7 @@
 //! followed by the payload, starting with ATAG_CORE and ending with ATAG_NONE. Words are in the
 //! CPU's byte order (the bootloader wrote them as native integers).
 
-use super::{BootInfoError, RamBanks};
+use super::{BootInfoError, RamBanks, TooManyBanks};
 use crate::board::MemoryRange;
 
 /// `ATAG_NONE`: end of list.
@@ -82,7 +82,7 @@ pub fn parse(list: &[u8]) -> Result<AtagInfo<'_>, BootInfoError> {
                         base: start as usize,
                         size: bytes as usize,
                     })
-                    .map_err(|()| BootInfoError::Malformed {
+                    .map_err(|TooManyBanks| BootInfoError::Malformed {
                         offset,
                         what: "too many ATAG_MEM banks",
                     })?;
@@ -175,7 +175,7 @@ mod tests {
                 *b = state as u8;
             }
             // Give a fraction of the inputs a valid head so the parser gets past the first check.
-            if bytes.len() >= 8 && state % 2 == 0 {
+            if bytes.len() >= 8 && state.is_multiple_of(2) {
                 bytes[..8].copy_from_slice(&list(&[2, ATAG_CORE]));
             }
             let _ = parse(&bytes);

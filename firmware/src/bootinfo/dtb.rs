@@ -430,7 +430,7 @@ mod tests {
             s.extend(1u32.to_be_bytes());
             s.extend(name.as_bytes());
             s.push(0);
-            while s.len() % 4 != 0 {
+            while !s.len().is_multiple_of(4) {
                 s.push(0);
             }
         };
@@ -439,7 +439,7 @@ mod tests {
             s.extend((value.len() as u32).to_be_bytes());
             s.extend(name.to_be_bytes());
             s.extend(value);
-            while s.len() % 4 != 0 {
+            while !s.len().is_multiple_of(4) {
                 s.push(0);
             }
         };

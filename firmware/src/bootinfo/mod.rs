@@ -43,6 +43,10 @@ impl core::fmt::Display for BootInfoError {
     }
 }
 
+/// More than [`MAX_RAM_BANKS`] banks were described.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooManyBanks;
+
 /// The RAM banks of a board, in the order they were described.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RamBanks {
@@ -59,11 +63,11 @@ impl RamBanks {
     }
 
     /// Adds a bank; empty banks are ignored. Fails when the list is full.
-    pub fn push(&mut self, range: MemoryRange) -> Result<(), ()> {
+    pub fn push(&mut self, range: MemoryRange) -> Result<(), TooManyBanks> {
         if range.size == 0 {
             return Ok(());
         }
-        self.banks.push(range).map_err(|_| ())
+        self.banks.push(range).map_err(|_| TooManyBanks)
     }
 
     /// The banks.
