@@ -63,7 +63,9 @@ impl GlobalTimer {
     /// # Safety
     /// `base` must address the global timer block (PERIPHBASE + 0x200), mapped as device memory.
     pub const unsafe fn new(base: usize) -> Self {
-        Self { regs: base as *const GlobalTimerRegisters }
+        Self {
+            regs: base as *const GlobalTimerRegisters,
+        }
     }
 
     fn regs(&self) -> &GlobalTimerRegisters {
@@ -73,7 +75,9 @@ impl GlobalTimer {
 
     /// Starts counting at PERIPHCLK with no prescaler. The counter keeps its value.
     pub fn start(&self) {
-        self.regs().control.write(GT_CONTROL::TIMER_ENABLE::SET + GT_CONTROL::PRESCALER.val(0));
+        self.regs()
+            .control
+            .write(GT_CONTROL::TIMER_ENABLE::SET + GT_CONTROL::PRESCALER.val(0));
     }
 
     /// The 64-bit count. The two halves are read high-low-high and retried if the low half
@@ -105,7 +109,9 @@ impl PrivateTimer {
     /// # Safety
     /// `base` must address the private timer block (PERIPHBASE + 0x600), mapped as device memory.
     pub const unsafe fn new(base: usize) -> Self {
-        Self { regs: base as *const PrivateTimerRegisters }
+        Self {
+            regs: base as *const PrivateTimerRegisters,
+        }
     }
 
     fn regs(&self) -> &PrivateTimerRegisters {
@@ -121,7 +127,9 @@ impl PrivateTimer {
         // The counter reloads from LOAD after reaching zero, so the period is LOAD + 1.
         regs.load.set(period_ticks.saturating_sub(1));
         regs.control.write(
-            PT_CONTROL::TIMER_ENABLE::SET + PT_CONTROL::AUTO_RELOAD::SET + PT_CONTROL::IRQ_ENABLE::SET,
+            PT_CONTROL::TIMER_ENABLE::SET
+                + PT_CONTROL::AUTO_RELOAD::SET
+                + PT_CONTROL::IRQ_ENABLE::SET,
         );
     }
 

@@ -7,8 +7,8 @@
 //! Interrupt IDs: 0–15 SGI, 16–31 PPI (private timer = 29), 32+ SPI.
 
 use tock_registers::interfaces::{Readable, Writeable};
-use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 use tock_registers::register_structs;
+use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 
 /// Interrupt ID the CPU interface returns when nothing is pending (GIC spec §3.2.5).
 pub const SPURIOUS: u32 = 1023;
@@ -170,7 +170,10 @@ mod tests {
 
     #[test]
     fn init_routes_spis_and_enable_sets_the_right_bit() {
-        let mut fake = Box::new(FakeGic { dist: [0; 0xd00 / 4], cpu: [0; 7] });
+        let mut fake = Box::new(FakeGic {
+            dist: [0; 0xd00 / 4],
+            cpu: [0; 7],
+        });
         fake.dist[1] = 0x402; // GICD_TYPER as QEMU's A9 reports it: 96 lines, security extensions.
         let dist = fake.dist.as_mut_ptr() as usize;
         let cpu = fake.cpu.as_mut_ptr() as usize;
@@ -179,8 +182,16 @@ mod tests {
         assert_eq!(gic.line_count(), 96);
         gic.init();
         assert_eq!(fake.dist[0], 1, "distributor enabled");
-        assert_eq!(fake.dist[0x800 / 4 + 8], 0x0101_0101, "SPIs 32-35 target CPU 0");
-        assert_eq!(fake.dist[0x400 / 4 + 11], 0xa0a0_a0a0, "ID 47's priority word");
+        assert_eq!(
+            fake.dist[0x800 / 4 + 8],
+            0x0101_0101,
+            "SPIs 32-35 target CPU 0"
+        );
+        assert_eq!(
+            fake.dist[0x400 / 4 + 11],
+            0xa0a0_a0a0,
+            "ID 47's priority word"
+        );
         assert_eq!((fake.cpu[0], fake.cpu[1]), (1, 0xff));
         gic.enable(47);
         assert_eq!(fake.dist[0x100 / 4 + 1], 1 << 15);
@@ -190,10 +201,16 @@ mod tests {
 
     #[test]
     fn spurious_and_out_of_range_ids_are_not_acknowledged() {
-        let mut fake = Box::new(FakeGic { dist: [0; 0xd00 / 4], cpu: [0; 7] });
+        let mut fake = Box::new(FakeGic {
+            dist: [0; 0xd00 / 4],
+            cpu: [0; 7],
+        });
         fake.dist[1] = 0x2;
         fake.cpu[3] = SPURIOUS;
-        let (dist, cpu) = (fake.dist.as_mut_ptr() as usize, fake.cpu.as_mut_ptr() as usize);
+        let (dist, cpu) = (
+            fake.dist.as_mut_ptr() as usize,
+            fake.cpu.as_mut_ptr() as usize,
+        );
         // SAFETY: as above.
         let gic = unsafe { Gic::new(dist, cpu) };
         assert_eq!(gic.acknowledge(), None);

@@ -6,8 +6,8 @@
 //! interface (SYS_CFGDATA/CTRL) to power off or reset the board.
 
 use tock_registers::interfaces::{Readable, Writeable};
-use tock_registers::registers::{ReadOnly, ReadWrite};
 use tock_registers::register_structs;
+use tock_registers::registers::{ReadOnly, ReadWrite};
 
 register_structs! {
     /// The part of the SYS block the firmware uses (TRM §4.3).
@@ -51,7 +51,9 @@ impl SysRegs {
     /// # Safety
     /// `base` must address the V2M SYS register block, mapped as device memory.
     pub const unsafe fn new(base: usize) -> Self {
-        Self { regs: base as *const SysRegisters }
+        Self {
+            regs: base as *const SysRegisters,
+        }
     }
 
     fn regs(&self) -> &SysRegisters {
@@ -73,7 +75,8 @@ impl SysRegs {
         let regs = self.regs();
         regs.cfg_stat.set(0);
         regs.cfg_data.set(0);
-        regs.cfg_ctrl.set(CFG_START | CFG_WRITE | (function << CFG_FUNCTION_SHIFT));
+        regs.cfg_ctrl
+            .set(CFG_START | CFG_WRITE | (function << CFG_FUNCTION_SHIFT));
     }
 
     /// Asks the motherboard controller to power the system off (QEMU exits with status 0).
