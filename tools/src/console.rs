@@ -23,7 +23,8 @@
 //!   the closing NUL, because rzCOBS output may contain `\n` bytes.
 //! * Resynchronisation: a segment expected to be a frame that fails to decode is printed as text
 //!   and flips the expectation; a segment longer than [`MAX_FRAME_LEN`] cannot be a frame and is
-//!   flushed as text. A decoder that joins mid-stream therefore prints at most one segment of
+//!   flushed as text; a complete printable CRLF line where a frame was expected means the parity
+//!   was off (we joined mid-frame) and is printed as text at once. A decoder that joins mid-stream therefore prints at most one segment of
 //!   noise before it is back in step.
 //!
 //! Memory is bounded: text lines are cut at [`MAX_TEXT_LINE`] bytes, frames at
@@ -198,6 +199,14 @@ impl Demux {
                 Expect::Text if byte == b'\n' || self.segment.len() >= MAX_TEXT_LINE => {
                     self.emit_text(&mut lines);
                 }
+                Expect::Frame if byte == b'\n' && looks_like_text_line(&self.segment) => {
+                    // A whole printable line ending in CRLF where a frame was expected: we
+                    // joined mid-frame and the parity is off. Frames start with a binary format
+                    // index and carry binary timestamps, so this practically never misfires
+                    // (and the next NUL would resynchronise anyway).
+                    self.expect = Expect::Text;
+                    self.emit_text(&mut lines);
+                }
                 Expect::Frame if self.segment.len() > MAX_FRAME_LEN => {
                     // Too long for a frame: we were out of step. Treat it as text from here.
                     self.expect = Expect::Text;
@@ -294,6 +303,16 @@ impl Demux {
             text: sanitize(message.as_bytes()),
         })
     }
+}
+
+/// True for a complete CRLF-terminated line of printable UTF-8 (what the firmware's text writer
+/// produces), at least one character long.
+fn looks_like_text_line(segment: &[u8]) -> bool {
+    let Some(body) = segment.strip_suffix(b"\r\n") else {
+        return false;
+    };
+    !body.is_empty()
+        && std::str::from_utf8(body).is_ok_and(|t| t.chars().all(|c| !c.is_control() || c == '\t'))
 }
 
 /// Lossy UTF-8 with control characters (other than tab) replaced, so that console noise cannot

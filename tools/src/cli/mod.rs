@@ -10,6 +10,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
+mod console;
 mod kwb;
 mod kwboot;
 mod nslu2;
@@ -36,6 +37,8 @@ enum Command {
     Nslu2(nslu2::Nslu2Command),
     /// Boot a Mirabox over its UART (BootROM xmodem, like U-Boot's kwboot); unbricking.
     Kwboot(kwboot::KwbootArgs),
+    /// Show a box's console with defmt log frames decoded (serial port, pty or tcp:HOST:PORT).
+    Console(console::ConsoleArgs),
 }
 
 /// Runs the parsed command.
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Uimage(cmd) => uimage::run(cmd),
         Command::Nslu2(cmd) => nslu2::run(cmd),
         Command::Kwboot(args) => kwboot::run(args),
+        Command::Console(args) => console::run(args),
     }
 }
 
