@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+pub mod backend;
+
+pub use backend::DemoBackend;
+
 /// The workspace root (this crate lives in `<root>/qemu`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
