@@ -416,7 +416,7 @@ mod tests {
         let seen = gate.capabilities(caps(Checksum::Tx));
         assert!(!seen.checksum.tcp.rx() && seen.checksum.tcp.tx());
         // Full offload stays full offload.
-        assert_eq!(without_rx(Checksum::None), Checksum::None);
-        assert_eq!(without_rx(Checksum::Rx), Checksum::None);
+        assert!(matches!(without_rx(Checksum::None), Checksum::None));
+        assert!(matches!(without_rx(Checksum::Rx), Checksum::None));
     }
 }

@@ -300,6 +300,10 @@ impl<N: Nic> Stack<N> {
                 router: lease.router,
                 dns: lease.dns_servers.first().copied(),
             },
+            // The client also says "deconfigured" when it starts; only a lost lease is news.
+            dhcpv4::Event::Deconfigured if !matches!(self.dhcp_state, DhcpState::Bound { .. }) => {
+                return None;
+            }
             dhcpv4::Event::Deconfigured => DhcpChange::Lost,
         };
         self.iface.update_ip_addrs(|addrs| {
