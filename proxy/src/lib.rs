@@ -5,4 +5,5 @@
 extern crate alloc;
 
 pub mod config;
+pub mod engine;
 pub mod http;

@@ -1,0 +1,1413 @@
+//! One client connection in HTTP mode: requests read in order with the HTTP codec, rules,
+//! backend and server choice, the request streamed to the server, the response streamed back,
+//! keep-alive on both sides, and HAProxy's error answers.
+//!
+//! # States
+//!
+//! ```text
+//!            head complete          slot free            connected
+//! Request ───────────────▶ Queued ───────────▶ Connect ───────────▶ Exchange ──┐
+//!    ▲  │ local answer        │ timeout queue     │ retries exhausted           │ response
+//!    │  ▼ (deny, redirect,    ▼ 503               ▼ 503                         │ complete
+//!    │ Reply ◀── errors 400 403 408 500 502 503 504 ◀───────────────────────────┤
+//!    │                                                                          │
+//!    └──────────────────── keep-alive: next request ◀───────────────────────────┘
+//!                          otherwise Close (flush, then close)
+//! ```
+//!
+//! Buffers: `c_rx` (bytes from the client, not yet parsed), `s_tx` (request bytes for the
+//! server), `s_rx` (bytes from the server) and `c_tx` (response bytes for the client). The
+//! codec never claims more input than the destination buffer can take, so a slow reader
+//! stops its writer (backpressure) without any further buffering.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+
+use super::balance::{LbKey, Pick};
+use super::dispatch::{AfterFailure, after_failure, choose};
+use super::log::TrafficRecord;
+use super::pool::Buf;
+use super::rules::{
+    MONITOR_OK, RequestVerdict, RequestView, redirect_location, redirect_response,
+    run_request_rules, run_response_rules,
+};
+use super::server::Waiter;
+use super::shared::{Origin, Shared};
+use super::stats;
+use super::time::{Instant, deadline, earliest};
+use super::transport::{ConnState, Transport};
+use super::{Status, recv_into, send_from};
+use crate::config::{Backend, Balance, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat};
+use crate::http::{
+    ClientSide, CookieMode, CookiePolicy, Direction, Event, ForwardedFor, HeaderOp, HttpError,
+    HttpMode, Limits, MethodKind, Next, Persist, Persistence, RequestRewrite, ResponseCookie,
+    ResponseRewrite, ServerSide, Version, plan_request, plan_response, responses, server_cookie,
+    write_request, write_response,
+};
+
+/// Most passes over the state machine in one poll (bounded work per session).
+const MAX_ROUNDS: usize = 8;
+/// Longest request line kept for the log.
+const MAX_LOGGED_REQUEST: usize = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Reading a request head.
+    Request,
+    /// Waiting in the backend queue.
+    Queued { until: Option<Instant> },
+    /// Connecting to the chosen server.
+    Connect { until: Option<Instant> },
+    /// Forwarding the request body and the response.
+    Exchange,
+    /// After `101 Switching Protocols` or a CONNECT: raw bytes both ways.
+    Tunnel,
+    /// Sending a locally generated answer, then closing.
+    Reply,
+    /// Flushing what is left for the client, then closing.
+    Close,
+    /// Finished; the engine frees the slot.
+    Done,
+}
+
+/// The server connection of the session, kept between transactions when both sides agree.
+#[derive(Debug, Clone, Copy)]
+struct ServerLink<C> {
+    conn: C,
+    backend: usize,
+    server: usize,
+    connected: bool,
+    /// The server sent FIN (or failed).
+    eof: bool,
+    /// Last time bytes moved to or from the server.
+    active_at: Instant,
+}
+
+/// Per-transaction facts for the log and the counters.
+#[derive(Debug, Default)]
+struct Txn {
+    start: Instant,
+    head_at: Option<Instant>,
+    queued_at: Option<Instant>,
+    dequeued_at: Option<Instant>,
+    connect_start: Option<Instant>,
+    connected_at: Option<Instant>,
+    response_at: Option<Instant>,
+    backend: Option<usize>,
+    server: Option<usize>,
+    /// Server named by the persistence cookie.
+    pinned: Option<usize>,
+    holds_slot: bool,
+    retries: u32,
+    status: Option<u16>,
+    bytes_in: u64,
+    bytes_out: u64,
+    /// HAProxy termination state: cause, phase, request cookie, response cookie.
+    term: [u8; 4],
+    request_line: String,
+    method: Option<MethodKind>,
+    /// The request carried a valid cookie for the server that answered.
+    cookie_direct: bool,
+    plan: Option<Persistence>,
+    /// A response head went to the client: errors can no longer be answered.
+    response_started: bool,
+    response_in_body: bool,
+    sent_to_server: bool,
+    /// Monitor requests are never logged (manual 8.2.3).
+    unlogged: bool,
+    logged: bool,
+}
+
+impl Txn {
+    fn new(start: Instant) -> Txn {
+        Txn {
+            start,
+            term: *b"----",
+            ..Txn::default()
+        }
+    }
+}
+
+/// An HTTP-mode session.
+pub(crate) struct HttpSession<C> {
+    client: C,
+    origin: Origin,
+    cside: ClientSide,
+    sside: ServerSide,
+    c_rx: Buf,
+    s_tx: Buf,
+    s_rx: Buf,
+    c_tx: Buf,
+    phase: Phase,
+    srv: Option<ServerLink<C>>,
+    txn: Txn,
+    client_eof: bool,
+    client_active_at: Instant,
+    /// Transactions completed on this connection.
+    served: u32,
+    /// A local answer too large for `c_tx` (the stats page), sent piecewise.
+    local_body: Vec<u8>,
+    local_sent: usize,
+}
+
+/// Maps the configuration's cookie settings to the codec's.
+fn cookie_policy(backend: &Backend) -> Option<CookiePolicy<'_>> {
+    backend.cookie.as_ref().map(|c| CookiePolicy {
+        name: &c.name,
+        mode: match c.mode {
+            CfgCookieMode::Insert => CookieMode::Insert,
+            CfgCookieMode::Rewrite => CookieMode::Rewrite,
+            CfgCookieMode::Prefix => CookieMode::Prefix,
+        },
+        indirect: c.indirect,
+        nocache: c.nocache,
+        preserve: false,
+        httponly: false,
+        secure: false,
+        domain: None,
+    })
+}
+
+impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
+    pub(crate) fn new(
+        client: C,
+        origin: Origin,
+        bufs: [Buf; 4],
+        limits: Limits,
+        now: Instant,
+    ) -> HttpSession<C> {
+        let [c_rx, s_tx, s_rx, c_tx] = bufs;
+        HttpSession {
+            client,
+            origin,
+            cside: ClientSide::new(limits),
+            sside: ServerSide::new(limits),
+            c_rx,
+            s_tx,
+            s_rx,
+            c_tx,
+            phase: Phase::Request,
+            srv: None,
+            txn: Txn::new(now),
+            client_eof: false,
+            client_active_at: now,
+            served: 0,
+            local_body: Vec::new(),
+            local_sent: 0,
+        }
+    }
+
+    /// The backend this session waits for, if it is queued.
+    pub(crate) fn queued_backend(&self) -> Option<usize> {
+        matches!(self.phase, Phase::Queued { .. })
+            .then_some(self.txn.backend)
+            .flatten()
+    }
+
+    /// Advances the session as far as it can go without waiting.
+    pub(crate) fn step<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        me: Waiter,
+    ) -> Status {
+        for _ in 0..MAX_ROUNDS {
+            let mut progress = self.pump_io(t, sh, now);
+            progress |= self.advance(t, cfg, sh, now, me);
+            progress |= self.flush(t, sh, now);
+            if self.phase == Phase::Done {
+                return Status::Done;
+            }
+            if !progress {
+                break;
+            }
+        }
+        self.check_timeouts(t, cfg, sh, now, me);
+        self.flush(t, sh, now);
+        if self.phase == Phase::Done {
+            Status::Done
+        } else {
+            Status::Alive
+        }
+    }
+
+    /// Reads from both sockets into the receive buffers; notes closes and failures.
+    fn pump_io<T: Transport<Conn = C>>(&mut self, t: &mut T, sh: &mut Shared, now: Instant) -> bool {
+        let mut progress = false;
+        let n = recv_into(t, self.client, &mut self.c_rx);
+        if n > 0 {
+            progress = true;
+            self.client_active_at = now;
+            self.txn.bytes_in += n as u64;
+            sh.frontends[self.origin.frontend].counters.bytes_in += n as u64;
+        }
+        let state = t.state(self.client);
+        if state == ConnState::Failed {
+            self.client_failed(t, sh, now);
+            return true;
+        }
+        if !state.peer_may_send() && t.recv_available(self.client) == 0 && !self.client_eof {
+            self.client_eof = true;
+            progress = true;
+        }
+        if let Some(link) = self.srv.as_mut()
+            && link.connected
+        {
+            let n = recv_into(t, link.conn, &mut self.s_rx);
+            if n > 0 {
+                progress = true;
+                link.active_at = now;
+                let brt = &mut sh.backends[link.backend];
+                brt.counters.bytes_out += n as u64;
+                if let Some(s) = brt.servers.get_mut(link.server) {
+                    s.counters.bytes_out += n as u64;
+                }
+            }
+            let state = t.state(link.conn);
+            if !state.peer_may_send() && t.recv_available(link.conn) == 0 && !link.eof {
+                link.eof = true;
+                progress = true;
+            }
+        }
+        progress
+    }
+
+    /// Sends what the send buffers hold.
+    fn flush<T: Transport<Conn = C>>(&mut self, t: &mut T, sh: &mut Shared, now: Instant) -> bool {
+        let mut progress = false;
+        if self.phase == Phase::Reply && self.local_sent < self.local_body.len() {
+            let n = self.c_tx.push(&self.local_body[self.local_sent..]);
+            self.local_sent += n;
+        }
+        if t.state(self.client).can_send() {
+            let n = send_from(t, self.client, &mut self.c_tx);
+            if n > 0 {
+                progress = true;
+                self.client_active_at = now;
+                self.txn.bytes_out += n as u64;
+                sh.frontends[self.origin.frontend].counters.bytes_out += n as u64;
+            }
+        }
+        if let Some(link) = self.srv.as_mut()
+            && link.connected
+            && !self.s_tx.is_empty()
+        {
+            let n = send_from(t, link.conn, &mut self.s_tx);
+            if n > 0 {
+                progress = true;
+                link.active_at = now;
+                self.txn.sent_to_server = true;
+                let brt = &mut sh.backends[link.backend];
+                brt.counters.bytes_in += n as u64;
+                if let Some(s) = brt.servers.get_mut(link.server) {
+                    s.counters.bytes_in += n as u64;
+                }
+            }
+        }
+        if matches!(self.phase, Phase::Reply | Phase::Close)
+            && self.c_tx.is_empty()
+            && self.local_sent >= self.local_body.len()
+        {
+            t.close(self.client);
+            self.drop_server(t, false);
+            self.phase = Phase::Done;
+            progress = true;
+        }
+        progress
+    }
+
+    fn advance<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        me: Waiter,
+    ) -> bool {
+        match self.phase {
+            Phase::Request => self.read_request(t, cfg, sh, now, me),
+            Phase::Queued { .. } => self.try_dequeue(t, cfg, sh, now, me),
+            Phase::Connect { .. } => self.check_connect(t, cfg, sh, now, me),
+            Phase::Exchange => self.exchange(t, cfg, sh, now),
+            Phase::Tunnel => self.tunnel(t, cfg, sh, now),
+            Phase::Reply | Phase::Close | Phase::Done => false,
+        }
+    }
+
+    // ---- request head -------------------------------------------------------------------
+
+    fn read_request<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        me: Waiter,
+    ) -> bool {
+        let mut progress = false;
+        loop {
+            let step = match self.cside.read(self.c_rx.data()) {
+                Ok(step) => step,
+                Err(e) => {
+                    sh.frontends[self.origin.frontend].counters.request_errors += 1;
+                    self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"PR");
+                    return true;
+                }
+            };
+            self.c_rx.consume(step.consumed);
+            progress |= step.consumed > 0;
+            match step.event {
+                Event::NeedMore => {
+                    if step.consumed == 0 {
+                        break;
+                    }
+                }
+                Event::Head => {
+                    self.on_request_head(t, cfg, sh, now, me);
+                    return true;
+                }
+                // The reader is between messages only after a completed exchange, which
+                // leaves this phase; nothing to do.
+                Event::Body | Event::End | Event::Idle => break,
+            }
+        }
+        if self.client_eof && self.phase == Phase::Request {
+            match self.cside.on_eof() {
+                // Closed between requests: the normal end of a keep-alive connection.
+                Ok(_) => {
+                    self.txn.unlogged = true;
+                    self.phase = Phase::Close;
+                }
+                Err(_) => {
+                    // Closed in the middle of a head: HAProxy logs "CR" and answers nothing.
+                    self.txn.term = *b"CR--";
+                    sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+                    self.log(t, cfg, sh, now);
+                    self.phase = Phase::Close;
+                }
+            }
+            return true;
+        }
+        progress
+    }
+
+    fn on_request_head<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        me: Waiter,
+    ) {
+        let Some(fe) = cfg.frontends.get(self.origin.frontend) else {
+            self.phase = Phase::Close;
+            return;
+        };
+        self.txn.head_at = Some(now);
+        sh.frontends[self.origin.frontend].counters.requests += 1;
+        let req = self.cside.request();
+        self.txn.method = Some(req.method_kind());
+        self.txn.request_line.clear();
+        let _ = write!(
+            self.txn.request_line,
+            "{} {} {}",
+            req.method().unwrap_or("-"),
+            req.target().unwrap_or("-"),
+            req.version().as_str()
+        );
+        truncate_at_char(&mut self.txn.request_line, MAX_LOGGED_REQUEST);
+        let target = req.target().unwrap_or("/");
+
+        // monitor-uri answers before any rule (manual 4.2 "monitor-uri").
+        if fe.monitor_uri.as_deref() == Some(target) {
+            self.txn.unlogged = true;
+            self.reply(MONITOR_OK, 200, sh);
+            return;
+        }
+        if let Some(stats) = &fe.stats
+            && target.starts_with(stats.uri.as_str())
+        {
+            self.serve_stats(t, cfg, sh, now, stats, None);
+            return;
+        }
+
+        let view = RequestView {
+            head: Some(self.cside.request()),
+            src: self.origin.peer.ip(),
+        };
+        let mut ops: Vec<HeaderOp<'_>> = Vec::new();
+        match run_request_rules(&fe.http_request, &fe.acls, &view, &mut ops) {
+            RequestVerdict::Forward => {}
+            RequestVerdict::Deny(status) => {
+                sh.frontends[self.origin.frontend].counters.denied_requests += 1;
+                self.txn.term = *b"PR--";
+                self.reply(responses::error_response(status), status, sh);
+                self.log(t, cfg, sh, now);
+                return;
+            }
+            RequestVerdict::Redirect(r) => {
+                let location = redirect_location(r, self.cside.request());
+                let page = redirect_response(r.code, &location);
+                self.reply_owned(page, r.code, sh);
+                self.log(t, cfg, sh, now);
+                return;
+            }
+        }
+        let backend_id = fe
+            .use_backend
+            .iter()
+            .find(|u| super::rules::condition_holds(&fe.acls, u.condition.as_ref(), &view))
+            .map(|u| u.backend)
+            .or(fe.default_backend);
+        let Some((backend_id, be)) = backend_id.and_then(|b| cfg.backends.get(b).map(|be| (b, be)))
+        else {
+            self.fail(t, cfg, sh, now, 503, *b"SC");
+            return;
+        };
+        self.txn.backend = Some(backend_id);
+        match run_request_rules(&be.http_request, &be.acls, &view, &mut ops) {
+            RequestVerdict::Forward => {}
+            RequestVerdict::Deny(status) => {
+                sh.backends[backend_id].counters.denied_requests += 1;
+                self.txn.term = *b"PR--";
+                self.reply(responses::error_response(status), status, sh);
+                self.log(t, cfg, sh, now);
+                return;
+            }
+            RequestVerdict::Redirect(r) => {
+                let location = redirect_location(r, self.cside.request());
+                let page = redirect_response(r.code, &location);
+                self.reply_owned(page, r.code, sh);
+                self.log(t, cfg, sh, now);
+                return;
+            }
+        }
+        if let Some(stats) = &be.stats
+            && (stats_matches(target, &stats.uri) || be.servers.is_empty())
+        {
+            self.serve_stats(t, cfg, sh, now, stats, Some(backend_id));
+            return;
+        }
+
+        // The request head for the server: rules, X-Forwarded-For, persistence cookie.
+        let req = self.cside.request();
+        let policy = cookie_policy(be);
+        let xff = fe.forwardfor.as_ref().or(be.forwardfor.as_ref()).and_then(|f| {
+            let client = self.origin.peer.ip();
+            (!f.except.is_some_and(|net| net.contains(client))).then_some(ForwardedFor {
+                header: &f.header,
+                client,
+                if_none: f.if_none,
+            })
+        });
+        let rewrite = RequestRewrite {
+            ops: &ops,
+            forwarded_for: xff,
+            connection: plan_request(HttpMode::KeepAlive, req),
+            cookie: policy.as_ref(),
+            strip_expect: false,
+        };
+        self.s_tx.clear();
+        match write_request(req, &rewrite, self.s_tx.space()) {
+            Ok(n) => self.s_tx.commit(n),
+            Err(e) => {
+                self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"PR");
+                return;
+            }
+        }
+        self.sside.expect_response(req.method_kind());
+        self.txn.response_in_body = false;
+
+        // Persistence: the server named by the cookie, if it is one of ours.
+        let (pinned, cookie_state) = match policy.as_ref().and_then(|p| server_cookie(p, req)) {
+            None => (None, b'N'),
+            Some(value) => match be
+                .servers
+                .iter()
+                .position(|s| s.cookie.as_deref().map(str::as_bytes) == Some(value))
+            {
+                None => (None, b'I'),
+                Some(i) if sh.backends[backend_id].servers[i].is_up() => (Some(i), b'V'),
+                Some(_) => (None, b'D'),
+            },
+        };
+        if policy.is_some() {
+            self.txn.term[2] = cookie_state;
+        }
+        self.txn.pinned = pinned;
+        self.dispatch(t, cfg, sh, now, me);
+    }
+
+    /// Chooses a server (or the queue) for the current request.
+    fn dispatch<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        me: Waiter,
+    ) {
+        let Some(backend_id) = self.txn.backend else {
+            return;
+        };
+        let Some(be) = cfg.backends.get(backend_id) else {
+            return;
+        };
+        let req = self.cside.request();
+        let key = match be.balance {
+            Balance::Source => Some(LbKey::Source(self.origin.peer.ip())),
+            Balance::Uri => req.target().map(LbKey::Uri),
+            _ => None,
+        };
+        let brt = &mut sh.backends[backend_id];
+        match choose(be, brt, self.txn.pinned, key) {
+            Pick::Server(i) => {
+                if matches!(self.phase, Phase::Queued { .. }) {
+                    brt.leave_queue(me.slot, me.generation);
+                    self.txn.dequeued_at = Some(now);
+                }
+                self.start_server(t, cfg, sh, now, backend_id, i);
+            }
+            Pick::Queue(server) => {
+                if !matches!(self.phase, Phase::Queued { .. }) {
+                    brt.join_queue(me);
+                    self.txn.queued_at = Some(now);
+                    if server.is_some() {
+                        self.txn.pinned = server;
+                    }
+                    self.phase = Phase::Queued {
+                        until: deadline(now, be.timeouts.queue),
+                    };
+                }
+            }
+            Pick::Unavailable => {
+                if matches!(self.phase, Phase::Queued { .. }) {
+                    brt.leave_queue(me.slot, me.generation);
+                }
+                self.fail(t, cfg, sh, now, 503, *b"SC");
+            }
+        }
+    }
+
+    fn try_dequeue<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        me: Waiter,
+    ) -> bool {
+        let before = self.phase;
+        self.dispatch(t, cfg, sh, now, me);
+        self.phase != before
+    }
+
+    /// Takes a slot on server `i` and connects (or reuses the kept connection).
+    fn start_server<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        backend_id: usize,
+        i: usize,
+    ) {
+        let Some(be) = cfg.backends.get(backend_id) else {
+            return;
+        };
+        let Some(server) = be.servers.get(i) else {
+            return;
+        };
+        if !self.txn.holds_slot {
+            sh.backends[backend_id].acquire(i);
+            self.txn.holds_slot = true;
+        }
+        self.txn.server = Some(i);
+        self.txn.cookie_direct = self.txn.pinned == Some(i);
+        // Reuse the idle connection if it goes to the same server and is still open.
+        if let Some(link) = self.srv
+            && link.backend == backend_id
+            && link.server == i
+            && link.connected
+            && !link.eof
+            && t.state(link.conn) == ConnState::Open
+        {
+            self.txn.connect_start = Some(now);
+            self.txn.connected_at = Some(now);
+            self.phase = Phase::Exchange;
+            return;
+        }
+        self.drop_server(t, false);
+        self.txn.connect_start = Some(now);
+        match t.connect(server.addr) {
+            Ok(conn) => {
+                self.srv = Some(ServerLink {
+                    conn,
+                    backend: backend_id,
+                    server: i,
+                    connected: false,
+                    eof: false,
+                    active_at: now,
+                });
+                self.phase = Phase::Connect {
+                    until: deadline(now, be.timeouts.connect),
+                };
+            }
+            Err(_) => {
+                self.phase = Phase::Connect { until: Some(now) };
+                self.connect_failed(t, cfg, sh, now);
+            }
+        }
+    }
+
+    fn check_connect<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        _me: Waiter,
+    ) -> bool {
+        let Some(link) = self.srv.as_mut() else {
+            self.connect_failed(t, cfg, sh, now);
+            return true;
+        };
+        match t.state(link.conn) {
+            ConnState::Open | ConnState::PeerClosed => {
+                link.connected = true;
+                link.active_at = now;
+                self.txn.connected_at = Some(now);
+                self.phase = Phase::Exchange;
+                true
+            }
+            ConnState::Connecting => false,
+            ConnState::Failed | ConnState::Closed => {
+                self.connect_failed(t, cfg, sh, now);
+                true
+            }
+        }
+    }
+
+    /// A connection attempt failed or timed out: retry, redispatch or answer 503.
+    fn connect_failed<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+    ) {
+        self.drop_server(t, true);
+        let (Some(backend_id), Some(server)) = (self.txn.backend, self.txn.server) else {
+            self.fail(t, cfg, sh, now, 503, *b"SC");
+            return;
+        };
+        let Some(be) = cfg.backends.get(backend_id) else {
+            return;
+        };
+        let brt = &mut sh.backends[backend_id];
+        brt.counters.connect_errors += 1;
+        let server_up = brt.servers.get(server).is_some_and(|s| s.is_up());
+        if let Some(s) = brt.servers.get_mut(server) {
+            s.counters.connect_errors += 1;
+        }
+        match after_failure(be, self.txn.retries, server_up) {
+            AfterFailure::GiveUp => self.fail(t, cfg, sh, now, 503, *b"SC"),
+            AfterFailure::RetrySame => {
+                self.txn.retries += 1;
+                brt.counters.retries += 1;
+                if let Some(s) = brt.servers.get_mut(server) {
+                    s.counters.retries += 1;
+                }
+                self.start_server(t, cfg, sh, now, backend_id, server);
+            }
+            AfterFailure::Redispatch => {
+                self.txn.retries += 1;
+                brt.counters.redispatches += 1;
+                if let Some(s) = brt.servers.get_mut(server) {
+                    s.counters.redispatches += 1;
+                }
+                brt.release(server);
+                self.txn.holds_slot = false;
+                self.txn.pinned = None;
+                let key = match be.balance {
+                    Balance::Source => Some(LbKey::Source(self.origin.peer.ip())),
+                    _ => None,
+                };
+                // Prefer another server: the balancer moves on by itself for round robin
+                // and leastconn; hash algorithms may land on the same one again.
+                match choose(be, brt, None, key) {
+                    Pick::Server(i) => self.start_server(t, cfg, sh, now, backend_id, i),
+                    Pick::Queue(_) | Pick::Unavailable => self.fail(t, cfg, sh, now, 503, *b"SC"),
+                }
+            }
+        }
+    }
+
+    // ---- exchange -----------------------------------------------------------------------
+
+    fn exchange<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+    ) -> bool {
+        let mut progress = false;
+        // Request body, limited by the room for it in s_tx.
+        while !self.cside.request_complete() {
+            let room = self.s_tx.free().min(self.c_rx.len());
+            let step = match self.cside.read(&self.c_rx.data()[..room]) {
+                Ok(s) => s,
+                Err(e) => {
+                    sh.frontends[self.origin.frontend].counters.request_errors += 1;
+                    self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"CD");
+                    return true;
+                }
+            };
+            if step.consumed > 0 {
+                self.s_tx.push(&self.c_rx.data()[..step.consumed]);
+                self.c_rx.consume(step.consumed);
+                progress = true;
+            }
+            if step.consumed == 0 && step.event != Event::End {
+                break;
+            }
+        }
+        if self.client_eof && !self.cside.request_complete() && self.c_rx.is_empty() {
+            if self.cside.on_eof().is_err() {
+                sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+                self.abort_all(t, cfg, sh, now, *b"CD");
+                return true;
+            }
+        }
+
+        // Response.
+        let Some(link) = self.srv else {
+            return progress;
+        };
+        if !link.connected {
+            return progress;
+        }
+        loop {
+            // A head is rewritten into c_tx whole: wait until c_tx is empty for it.
+            let limit = if self.txn.response_in_body {
+                self.c_tx.free()
+            } else if self.c_tx.is_empty() {
+                self.s_rx.len()
+            } else {
+                0
+            };
+            let input_len = limit.min(self.s_rx.len());
+            if input_len == 0 && !(self.txn.response_in_body && self.s_rx.is_empty()) {
+                break;
+            }
+            let step = match self.sside.read(&self.s_rx.data()[..input_len]) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.response_error(t, cfg, sh, now, e);
+                    return true;
+                }
+            };
+            match step.event {
+                Event::NeedMore => {
+                    self.s_rx.consume(step.consumed);
+                    if step.consumed == 0 {
+                        break;
+                    }
+                }
+                Event::Head => {
+                    self.s_rx.consume(step.consumed);
+                    if !self.on_response_head(t, cfg, sh, now) {
+                        return true;
+                    }
+                    if self.phase == Phase::Tunnel {
+                        return true;
+                    }
+                }
+                Event::Body => {
+                    self.c_tx.push(&self.s_rx.data()[..step.consumed]);
+                    self.s_rx.consume(step.consumed);
+                    if step.consumed == 0 {
+                        break;
+                    }
+                }
+                Event::End => {
+                    self.c_tx.push(&self.s_rx.data()[..step.consumed]);
+                    self.s_rx.consume(step.consumed);
+                    self.txn.response_in_body = false;
+                    if self.sside.response_complete() {
+                        self.response_done(t, cfg, sh, now);
+                        return true;
+                    }
+                }
+                Event::Idle => break,
+            }
+            progress = true;
+        }
+        // The server closed: the end of a read-until-close body, or a failure.
+        if let Some(link) = self.srv
+            && link.eof
+            && self.s_rx.is_empty()
+            && self.phase == Phase::Exchange
+        {
+            match self.sside.on_eof() {
+                Ok(crate::http::Eof::EndOfBody) => {
+                    self.response_done(t, cfg, sh, now);
+                }
+                Ok(crate::http::Eof::Idle) if !self.sside.response_complete() => {
+                    // Closed before a single response byte.
+                    self.response_error(t, cfg, sh, now, HttpError::Truncated);
+                }
+                Ok(crate::http::Eof::Idle) => {}
+                Err(e) => self.response_error(t, cfg, sh, now, e),
+            }
+            return true;
+        }
+        progress
+    }
+
+    /// Writes the response head for the client. Returns false if the session failed.
+    fn on_response_head<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+    ) -> bool {
+        let resp = self.sside.response();
+        let req = self.cside.request();
+        self.txn.response_in_body = true;
+        if resp.is_interim() {
+            // 1xx: only HTTP/1.1 clients understand them (RFC 9110 §15.2).
+            if req.version() == Version::Http11 {
+                let rw = ResponseRewrite {
+                    ops: &[],
+                    connection: Persist::KeepAlive,
+                    cookie: None,
+                };
+                match write_response(resp, &rw, self.c_tx.space()) {
+                    Ok(n) => self.c_tx.commit(n),
+                    Err(e) => {
+                        self.response_error(t, cfg, sh, now, e);
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+        let fe = &cfg.frontends[self.origin.frontend];
+        let (Some(backend_id), Some(server)) = (self.txn.backend, self.txn.server) else {
+            return false;
+        };
+        let be = &cfg.backends[backend_id];
+        let status = resp.status().unwrap_or(0);
+        self.txn.status = Some(status);
+        self.txn.response_at = Some(now);
+        let plan = plan_response(
+            HttpMode::KeepAlive,
+            req,
+            self.cside.request_complete(),
+            resp,
+            self.sside.body_length(),
+        );
+        let plan = if self.client_eof {
+            Persistence {
+                client: Persist::Close,
+                ..plan
+            }
+        } else {
+            plan
+        };
+        self.txn.plan = Some(plan);
+        let view = RequestView {
+            head: Some(req),
+            src: self.origin.peer.ip(),
+        };
+        let mut ops: Vec<HeaderOp<'_>> = Vec::new();
+        run_response_rules(&be.http_response, &be.acls, &view, &mut ops);
+        run_response_rules(&fe.http_response, &fe.acls, &view, &mut ops);
+        let policy = cookie_policy(be);
+        let server_value = be.servers[server].cookie.as_deref();
+        let cookie = match (policy.as_ref(), server_value) {
+            (Some(policy), Some(value)) => Some(ResponseCookie {
+                policy,
+                server_value: value.as_bytes(),
+                direct: self.txn.cookie_direct,
+            }),
+            _ => None,
+        };
+        if let Some(c) = &cookie {
+            self.txn.term[3] = if c.inserts(resp) {
+                b'I'
+            } else if c.touches(resp) {
+                b'R'
+            } else if c.server_set_cookie(resp) {
+                b'P'
+            } else {
+                b'N'
+            };
+        }
+        let rw = ResponseRewrite {
+            ops: &ops,
+            connection: plan.client,
+            cookie,
+        };
+        match write_response(resp, &rw, self.c_tx.space()) {
+            Ok(n) => self.c_tx.commit(n),
+            Err(e) => {
+                self.response_error(t, cfg, sh, now, e);
+                return false;
+            }
+        }
+        self.txn.response_started = true;
+        let brt = &mut sh.backends[backend_id];
+        brt.counters.count_status(status);
+        if let Some(s) = brt.servers.get_mut(server) {
+            s.counters.count_status(status);
+        }
+        sh.frontends[self.origin.frontend]
+            .counters
+            .count_status(status);
+        if self.sside.body_length() == crate::http::BodyLength::Tunnel {
+            self.phase = Phase::Tunnel;
+        }
+        true
+    }
+
+    /// The response is complete: end the transaction and decide what comes next.
+    fn response_done<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+    ) {
+        let plan = self.txn.plan.unwrap_or(Persistence {
+            client: Persist::Close,
+            server: Persist::Close,
+        });
+        self.release_slot(sh);
+        self.log(t, cfg, sh, now);
+        let keep_server = plan.server == Persist::KeepAlive && self.srv.is_some_and(|l| !l.eof);
+        if !keep_server {
+            self.drop_server(t, false);
+        }
+        self.served += 1;
+        match self.cside.finish_exchange(plan.client) {
+            Next::ReadNext if !self.client_eof => {
+                self.txn = Txn::new(now);
+                self.phase = Phase::Request;
+            }
+            _ => self.phase = Phase::Close,
+        }
+    }
+
+    /// The server's response could not be forwarded.
+    fn response_error<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        e: HttpError,
+    ) {
+        if let Some(b) = self.txn.backend {
+            let brt = &mut sh.backends[b];
+            brt.counters.response_errors += 1;
+            if let Some(s) = self.txn.server.and_then(|s| brt.servers.get_mut(s)) {
+                s.counters.response_errors += 1;
+            }
+        }
+        let phase = if self.txn.response_started { b'D' } else { b'H' };
+        let status = e.status(Direction::Response);
+        let cause = if status == 500 { b'P' } else { b'S' };
+        if self.txn.response_started {
+            if let Some(b) = self.txn.backend {
+                sh.backends[b].counters.server_aborts += 1;
+            }
+            self.abort_all(t, cfg, sh, now, [cause, phase]);
+        } else {
+            self.fail(t, cfg, sh, now, status, [cause, phase]);
+        }
+    }
+
+    fn tunnel<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        _cfg: &Config,
+        _sh: &mut Shared,
+        _now: Instant,
+    ) -> bool {
+        let Some(link) = self.srv else {
+            self.phase = Phase::Close;
+            return true;
+        };
+        let mut progress = false;
+        let n = self.s_tx.push(self.c_rx.data());
+        self.c_rx.consume(n);
+        progress |= n > 0;
+        let n = self.c_tx.push(self.s_rx.data());
+        self.s_rx.consume(n);
+        progress |= n > 0;
+        if (self.client_eof && self.c_rx.is_empty() && self.s_tx.is_empty())
+            || (link.eof && self.s_rx.is_empty())
+        {
+            self.release_slot(_sh);
+            self.log(t, _cfg, _sh, _now);
+            self.phase = Phase::Close;
+            progress = true;
+        }
+        progress
+    }
+
+    // ---- local answers and errors -------------------------------------------------------
+
+    /// Sends a static answer, then closes.
+    fn reply(&mut self, page: &[u8], status: u16, sh: &mut Shared) {
+        self.c_tx.clear();
+        self.local_body.clear();
+        self.local_sent = 0;
+        let n = self.c_tx.push(page);
+        if n < page.len() {
+            self.local_body.extend_from_slice(&page[n..]);
+        }
+        self.finish_local(status, sh);
+    }
+
+    fn reply_owned(&mut self, page: Vec<u8>, status: u16, sh: &mut Shared) {
+        self.c_tx.clear();
+        self.local_body = page;
+        self.local_sent = 0;
+        self.finish_local(status, sh);
+    }
+
+    fn finish_local(&mut self, status: u16, sh: &mut Shared) {
+        self.txn.status = Some(status);
+        self.txn.response_started = true;
+        sh.frontends[self.origin.frontend]
+            .counters
+            .count_status(status);
+        self.phase = Phase::Reply;
+    }
+
+    /// Answers with HAProxy's error page for `status`, ending the session.
+    fn fail<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        status: u16,
+        term: [u8; 2],
+    ) {
+        self.release_slot(sh);
+        self.drop_server(t, true);
+        self.txn.term[0] = term[0];
+        self.txn.term[1] = term[1];
+        if self.txn.response_started {
+            self.abort_all(t, cfg, sh, now, term);
+            return;
+        }
+        self.reply(responses::error_response(status), status, sh);
+        self.log(t, cfg, sh, now);
+    }
+
+    /// Resets both connections (nothing sensible can be sent any more).
+    fn abort_all<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        term: [u8; 2],
+    ) {
+        self.release_slot(sh);
+        self.drop_server(t, true);
+        self.txn.term[0] = term[0];
+        self.txn.term[1] = term[1];
+        self.log(t, cfg, sh, now);
+        t.abort(self.client);
+        self.phase = Phase::Done;
+    }
+
+    fn client_failed<T: Transport<Conn = C>>(&mut self, t: &mut T, sh: &mut Shared, _now: Instant) {
+        self.release_slot(sh);
+        self.drop_server(t, true);
+        sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+        t.abort(self.client);
+        self.phase = Phase::Done;
+    }
+
+    fn release_slot(&mut self, sh: &mut Shared) {
+        if self.txn.holds_slot
+            && let (Some(b), Some(s)) = (self.txn.backend, self.txn.server)
+        {
+            sh.backends[b].release(s);
+        }
+        self.txn.holds_slot = false;
+    }
+
+    fn drop_server<T: Transport<Conn = C>>(&mut self, t: &mut T, abort: bool) {
+        if let Some(link) = self.srv.take() {
+            if abort {
+                t.abort(link.conn);
+            } else {
+                t.close(link.conn);
+            }
+        }
+        self.s_rx.clear();
+    }
+
+    // ---- stats page ---------------------------------------------------------------------
+
+    fn serve_stats<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        page: &crate::config::Stats,
+        backend: Option<usize>,
+    ) {
+        if let Some(b) = backend {
+            self.txn.backend = Some(b);
+        }
+        let authorized = page.auth.is_empty()
+            || self
+                .cside
+                .request()
+                .header("authorization")
+                .is_some_and(|v| stats::basic_auth_ok(v, &page.auth));
+        if !authorized {
+            self.reply_owned(stats::UNAUTHORIZED.to_vec(), 401, sh);
+            self.log(t, cfg, sh, now);
+            return;
+        }
+        let target = self.cside.request().target().unwrap_or("/");
+        let csv = target[page.uri.len().min(target.len())..].contains(";csv");
+        let mut body = String::new();
+        if csv {
+            stats::render_csv(&mut body, cfg, sh, now);
+        } else {
+            stats::render_html(&mut body, cfg, sh, now, page);
+        }
+        let mut out = String::with_capacity(body.len() + 200);
+        let _ = write!(
+            out,
+            "HTTP/1.1 200 OK\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
+            if csv { "text/plain" } else { "text/html; charset=utf-8" },
+            body.len()
+        );
+        if let (Some(refresh), false) = (page.refresh, csv) {
+            let _ = write!(out, "Refresh: {}\r\n", refresh.as_secs().max(1));
+        }
+        out.push_str("\r\n");
+        out.push_str(&body);
+        self.reply_owned(out.into_bytes(), 200, sh);
+        self.txn.server = None;
+        self.log(t, cfg, sh, now);
+    }
+
+    // ---- timeouts -----------------------------------------------------------------------
+
+    /// The next instant at which this session has something to do by itself.
+    pub(crate) fn deadline(&self, cfg: &Config) -> Option<Instant> {
+        let fe = &cfg.frontends[self.origin.frontend];
+        let be = self.txn.backend.and_then(|b| cfg.backends.get(b));
+        match self.phase {
+            Phase::Request => {
+                let request = fe.timeouts.http_request.or(fe.timeouts.client);
+                deadline(self.txn.start, request)
+            }
+            Phase::Queued { until } | Phase::Connect { until } => until,
+            Phase::Exchange | Phase::Tunnel => {
+                let server = self
+                    .srv
+                    .filter(|l| l.connected)
+                    .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server)));
+                let client = deadline(self.client_active_at, fe.timeouts.client);
+                earliest(server, client)
+            }
+            Phase::Reply | Phase::Close => deadline(self.client_active_at, fe.timeouts.client),
+            Phase::Done => None,
+        }
+    }
+
+    fn check_timeouts<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        me: Waiter,
+    ) {
+        let fe = &cfg.frontends[self.origin.frontend];
+        let be = self.txn.backend.and_then(|b| cfg.backends.get(b));
+        match self.phase {
+            Phase::Request => {
+                let request = fe.timeouts.http_request.or(fe.timeouts.client);
+                if deadline(self.txn.start, request).is_some_and(|d| now >= d) {
+                    if self.served > 0 && self.c_rx.is_empty() && self.txn.bytes_in == 0 {
+                        // An idle keep-alive connection: close it quietly.
+                        self.txn.unlogged = true;
+                        self.phase = Phase::Close;
+                    } else {
+                        sh.frontends[self.origin.frontend].counters.request_errors += 1;
+                        self.fail(t, cfg, sh, now, 408, *b"cR");
+                    }
+                }
+            }
+            Phase::Queued { until } => {
+                if until.is_some_and(|d| now >= d) {
+                    if let Some(b) = self.txn.backend {
+                        sh.backends[b].leave_queue(me.slot, me.generation);
+                    }
+                    self.fail(t, cfg, sh, now, 503, *b"sQ");
+                }
+            }
+            Phase::Connect { until } => {
+                if until.is_some_and(|d| now >= d) {
+                    self.connect_failed(t, cfg, sh, now);
+                }
+            }
+            Phase::Exchange | Phase::Tunnel => {
+                let server_timeout = be.and_then(|b| b.timeouts.server);
+                if let Some(link) = self.srv
+                    && link.connected
+                    && deadline(link.active_at, server_timeout).is_some_and(|d| now >= d)
+                {
+                    if let Some(b) = self.txn.backend {
+                        sh.backends[b].counters.response_errors += 1;
+                    }
+                    if self.txn.response_started {
+                        self.abort_all(t, cfg, sh, now, *b"sD");
+                    } else {
+                        self.fail(t, cfg, sh, now, 504, *b"sH");
+                    }
+                    return;
+                }
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d)
+                {
+                    sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+                    self.abort_all(t, cfg, sh, now, *b"cD");
+                }
+            }
+            Phase::Reply | Phase::Close => {
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d)
+                {
+                    t.abort(self.client);
+                    self.drop_server(t, true);
+                    self.phase = Phase::Done;
+                }
+            }
+            Phase::Done => {}
+        }
+    }
+
+    // ---- logging and teardown -----------------------------------------------------------
+
+    fn log<T: Transport<Conn = C>>(&mut self, t: &mut T, cfg: &Config, sh: &mut Shared, now: Instant) {
+        if self.txn.logged || self.txn.unlogged {
+            return;
+        }
+        self.txn.logged = true;
+        let fe = &cfg.frontends[self.origin.frontend];
+        if fe.log.targets.is_empty() || fe.log.format == LogFormat::Default {
+            return;
+        }
+        if fe.log.dontlognull && self.txn.bytes_in == 0 && self.c_rx.is_empty() && self.txn.head_at.is_none() {
+            return;
+        }
+        write_http_log(self, cfg, sh, now, fe);
+        sh.send_line(t, &fe.log.targets, Level::Info, now);
+    }
+
+    /// Gives the buffers back and releases whatever the session still holds.
+    pub(crate) fn teardown<T: Transport<Conn = C>>(mut self, t: &mut T, sh: &mut Shared, me: Waiter) {
+        if self.phase != Phase::Done {
+            self.drop_server(t, true);
+            t.abort(self.client);
+        }
+        self.release_slot(sh);
+        if let Some(b) = self.txn.backend {
+            sh.backends[b].leave_queue(me.slot, me.generation);
+        }
+        sh.frontends[self.origin.frontend].counters.session_ended();
+        for buf in [self.c_rx, self.s_tx, self.s_rx, self.c_tx] {
+            sh.pool.give(buf);
+        }
+    }
+}
+
+fn stats_matches(target: &str, uri: &str) -> bool {
+    target.starts_with(uri)
+}
+
+fn truncate_at_char(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+}
+
+fn write_http_log<C: Copy + Eq + core::fmt::Debug>(
+    s: &HttpSession<C>,
+    cfg: &Config,
+    sh: &mut Shared,
+    now: Instant,
+    fe: &Frontend,
+) {
+    let txn = &s.txn;
+    let be = txn.backend.and_then(|b| cfg.backends.get(b));
+    let brt = txn.backend.and_then(|b| sh.backends.get(b));
+    let server_name = be
+        .zip(txn.server)
+        .and_then(|(b, i)| b.servers.get(i))
+        .map(|srv| srv.name.as_str());
+    let t_queue = match (txn.queued_at, txn.dequeued_at) {
+        (Some(q), Some(d)) => Some(d.millis_since(q)),
+        (Some(_), None) => None,
+        (None, _) => txn.head_at.map(|_| 0),
+    };
+    let record = TrafficRecord {
+        client: s.origin.peer,
+        local: s.origin.local,
+        date: sh.clock.civil(txn.start),
+        frontend: &fe.name,
+        backend: be.map(|b| b.name.as_str()),
+        server: server_name,
+        t_request: txn.head_at.map(|h| h.millis_since(txn.start)),
+        t_queue,
+        t_connect: txn
+            .connected_at
+            .zip(txn.connect_start)
+            .map(|(c, s)| c.millis_since(s)),
+        t_response: txn
+            .response_at
+            .zip(txn.connected_at)
+            .map(|(r, c)| r.millis_since(c)),
+        t_total: now.millis_since(txn.start),
+        status: txn.status,
+        bytes_out: txn.bytes_out + s.c_tx.len() as u64,
+        termination: txn.term,
+        conns: [
+            u64::from(sh.active_sessions),
+            u64::from(sh.frontends[s.origin.frontend].counters.scur),
+            brt.map_or(0, |b| u64::from(b.counters.scur)),
+            brt.zip(txn.server)
+                .and_then(|(b, i)| b.servers.get(i))
+                .map_or(0, |srv| u64::from(srv.active)),
+            u64::from(txn.retries),
+        ],
+        queues: [0, brt.map_or(0, |b| b.queue.len() as u64)],
+        request_line: &txn.request_line,
+    };
+    sh.line.clear();
+    record.write_httplog(&mut sh.line);
+}
