@@ -1,2 +1,275 @@
+//! bareproxy for the GlobalScale Mirabox (Marvell Armada 370, Sheeva PJ4B ARMv7-A), booted by
+//! the stock U-Boot 2009.08 with `bootm` (uImage built by `cargo xtask build mirabox`, loaded and
+//! entered at 0x8000; see `linker/mirabox.x`).
+//!
+//! What the board wires (drivers from `hal-armada370`, facts in
+//! `shared/reference/armada370-mirabox.md` §4–§5):
+//!
+//! | kernel seam | device |
+//! |---|---|
+//! | console | UART0 (DW 16550 at 0xD001_2000), U-Boot's 115200 8N1 divisor kept |
+//! | clock | global timer 0 (0xD002_0300), free-running, nbclk / 32, extended to 64 bits |
+//! | tick | per-CPU timer 0 (0xD002_1040), MPIC per-CPU interrupt 5 |
+//! | interrupts | MPIC (main 0xD002_0A00, per-CPU 0xD002_1870); no end-of-interrupt register |
+//! | power | system-controller soft reset; the Mirabox cannot switch itself off, so power-off halts |
+//! | watchdog | global watchdog, armed at boot, fed from the tick (see [`WATCHDOG_TIMEOUT_MS`]) |
+//!
+//! The HAL drivers take `&mut self`; the kernel's traits take `&self` from any context (the IRQ
+//! handler included). Each driver therefore lives in a `critical_section::Mutex<RefCell<..>>`
+//! and every access happens inside a critical section, which on this single-core CPU means with
+//! IRQs masked: no access can interleave with another.
+//!
+//! RAM: the stock U-Boot passes ATAG_MEM for both 512 MiB chip selects (1 GiB at 0); the mainline
+//! DTS's 512 MiB is wrong. Without ATAGs the kernel uses [`Platform::default_ram`], which is the
+//! full 1 GiB. The MBus SDRAM windows (`hal_armada370::mbus::read_dram_windows`) would give the
+//! same answer from the hardware; the kernel has no hook yet for a board-computed RAM size, so
+//! the compiled-in default stands in for it (checklist item 2 of `hal-armada370/README.md`).
 #![no_std]
 #![no_main]
+
+use core::cell::RefCell;
+
+use critical_section::Mutex;
+use firmware::board::{
+    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+};
+use hal_armada370::bus::Mmio;
+use hal_armada370::map;
+use hal_armada370::mpic::Mpic;
+use hal_armada370::timer::{self, Block, Channel, TimerBlock};
+use hal_armada370::uart16550::Uart16550;
+use hal_armada370::watchdog::{self, Watchdog};
+
+/// The timers' input clock (nbclk). The DTS's legacy `clock-frequency = <600000000>`; not yet
+/// measured on a Mirabox (`hal-armada370/README.md`, checklist item 3).
+const NBCLK_HZ: u32 = 600_000_000;
+
+/// How long the board may go without a tick before the watchdog resets it. Generous: it is the
+/// last line of defence against a kernel that has stopped taking interrupts, not a liveness
+/// check of the proxy, and it must never fire during a long but healthy boot step.
+const WATCHDOG_TIMEOUT_MS: u32 = 60_000;
+
+/// The global timer block: the clock and the watchdog share its control register, so they
+/// share one lock (the HAL's `TimerBlock` safety note).
+struct GlobalTimers {
+    clock: timer::Clock<Mmio>,
+    watchdog: Watchdog<Mmio, Mmio>,
+}
+
+static UART0: Mutex<RefCell<Option<Uart16550<Mmio>>>> = Mutex::new(RefCell::new(None));
+static GLOBAL_TIMERS: Mutex<RefCell<Option<GlobalTimers>>> = Mutex::new(RefCell::new(None));
+static LOCAL_TIMER: Mutex<RefCell<Option<TimerBlock<Mmio>>>> = Mutex::new(RefCell::new(None));
+static MPIC: Mutex<RefCell<Option<Mpic<Mmio, Mmio>>>> = Mutex::new(RefCell::new(None));
+
+/// Runs `f` on the driver in `cell`, or returns `None` when it is not installed yet or already
+/// borrowed. A busy driver can only mean re-entry from the same CPU (e.g. a panic raised while
+/// the driver was in use); refusing is the only answer that cannot panic again.
+fn with_driver<T, R>(
+    cell: &'static Mutex<RefCell<Option<T>>>,
+    f: impl FnOnce(&mut T) -> R,
+) -> Option<R> {
+    critical_section::with(|cs| {
+        let mut slot = cell.borrow(cs).try_borrow_mut().ok()?;
+        slot.as_mut().map(f)
+    })
+}
+
+/// UART0 as the kernel console.
+struct MiraboxConsole;
+
+impl Console for MiraboxConsole {
+    /// One critical section per byte, so a long line does not hold IRQs off for its whole
+    /// transmission. If the UART is busy (a nested write from a panic inside a write), the byte
+    /// is dropped rather than risking a second panic: the console must never be the thing that
+    /// fails.
+    fn write_bytes(&self, bytes: &[u8]) {
+        for &byte in bytes {
+            with_driver(&UART0, |uart| uart.write_byte(byte));
+        }
+    }
+    fn read_byte(&self) -> Option<u8> {
+        with_driver(&UART0, |uart| uart.try_read_byte()).flatten()
+    }
+    fn flush(&self) {
+        with_driver(&UART0, |uart| uart.flush());
+    }
+}
+
+/// Global timer 0, free-running, as the monotonic clock.
+struct MiraboxClock;
+
+impl Clock for MiraboxClock {
+    fn now_ticks(&self) -> u64 {
+        // The HAL extends the 32-bit counter to 64 bits on read; the tick reads it far more
+        // often than once per wrap (229 s).
+        with_driver(&GLOBAL_TIMERS, |timers| timers.clock.now_ticks()).unwrap_or(0)
+    }
+    fn frequency_hz(&self) -> u64 {
+        u64::from(NBCLK_HZ >> timer::DEFAULT_DIVIDER_SHIFT)
+    }
+}
+
+/// Per-CPU timer 0 as the tick.
+struct MiraboxTick;
+
+impl TickTimer for MiraboxTick {
+    fn irq(&self) -> IrqNumber {
+        map::irq::LOCAL_TIMER0
+    }
+    fn start_periodic(&self, hz: u32) {
+        with_driver(&LOCAL_TIMER, |local| {
+            let period = local.rate_hz() / hz.max(1);
+            local.start_periodic(Channel::T0, period);
+        });
+    }
+    /// Also feeds the watchdog: the kernel has no watchdog hook yet, and a tick that still
+    /// arrives is the best sign of life available here. A kernel stuck with IRQs masked, or a
+    /// dead tick, stops the feeding and the board resets after [`WATCHDOG_TIMEOUT_MS`]. A main
+    /// loop stuck with IRQs enabled is not caught (that needs a hook in the service loop).
+    fn acknowledge(&self) -> bool {
+        let fired = with_driver(&LOCAL_TIMER, |local| {
+            let pending = local.event_pending(Channel::T0);
+            if pending {
+                local.acknowledge(Channel::T0);
+            }
+            pending
+        })
+        .unwrap_or(false);
+        if fired {
+            with_driver(&GLOBAL_TIMERS, |timers| {
+                timers.watchdog.feed(WATCHDOG_TIMEOUT_MS)
+            });
+        }
+        fired
+    }
+}
+
+/// The MPIC.
+struct MiraboxMpic;
+
+impl InterruptController for MiraboxMpic {
+    fn init(&self) {
+        with_driver(&MPIC, |mpic| mpic.init());
+    }
+    fn enable(&self, irq: IrqNumber) {
+        with_driver(&MPIC, |mpic| mpic.enable(irq));
+    }
+    fn disable(&self, irq: IrqNumber) {
+        with_driver(&MPIC, |mpic| mpic.disable(irq));
+    }
+    fn claim(&self) -> Option<IrqNumber> {
+        with_driver(&MPIC, |mpic| mpic.claim()).flatten()
+    }
+    /// Nothing to do: the MPIC has no end-of-interrupt register (Linux `irq-armada-370-xp.c`
+    /// has no `irq_eoi` for the MPIC chip). Its sources are level-triggered, and the handler
+    /// has already cleared the cause in the device.
+    fn complete(&self, _irq: IrqNumber) {}
+}
+
+/// Reset through the system controller; no power-off on this board.
+struct MiraboxPower;
+
+impl Power for MiraboxPower {
+    fn reset(&self) -> ! {
+        // SAFETY: the system controller is inside the internal-register window, mapped as device
+        // memory; the reset registers are touched by nothing else.
+        let system_controller =
+            unsafe { Mmio::new(map::unit(map::SYSTEM_CONTROLLER_OFFSET), 0x100) };
+        watchdog::system_reset(&system_controller);
+        // The soft reset did not take: the watchdog, still armed and no longer fed once IRQs
+        // are masked, resets the board within WATCHDOG_TIMEOUT_MS.
+        halt()
+    }
+    /// The Mirabox has no software-controlled power switch (no PMIC or GPIO power-off in the
+    /// DTS), so "off" is a halt: the watchdog is stopped first so it does not reboot the board,
+    /// then the CPU sleeps with IRQs masked until someone pulls the plug.
+    fn power_off(&self) -> ! {
+        with_driver(&GLOBAL_TIMERS, |timers| timers.watchdog.stop());
+        halt()
+    }
+}
+
+fn halt() -> ! {
+    aarch32_cpu::interrupt::disable();
+    loop {
+        aarch32_cpu::asm::wfi();
+    }
+}
+
+static CONSOLE: MiraboxConsole = MiraboxConsole;
+static CLOCK: MiraboxClock = MiraboxClock;
+static TICK: MiraboxTick = MiraboxTick;
+static INTERRUPTS: MiraboxMpic = MiraboxMpic;
+static POWER: MiraboxPower = MiraboxPower;
+
+static PLATFORM: Platform = Platform {
+    name: "mirabox",
+    console: &CONSOLE,
+    clock: &CLOCK,
+    reference_clock: None,
+    tick: &TICK,
+    interrupts: &INTERRUPTS,
+    power: &POWER,
+    // 2 x 512 MiB DDR3 on CS0/CS1 (U-Boot's bdinfo, reference §4.1).
+    default_ram: MemoryRange {
+        base: 0,
+        size: 1 << 30,
+    },
+    // The DRAM windows can cover at most the first GiB below the PCIe/internal windows.
+    ram_window: MemoryRange {
+        base: 0,
+        size: 0x4000_0000,
+    },
+    // U-Boot passes r2 = 0x100 (the ATAG list it writes at bi_boot_params).
+    boot_info_probes: &[0x100],
+    // The first 32 KiB below the image hold the ATAG list U-Boot wrote; keep it out of the heap
+    // so its words stay readable for diagnostics. U-Boot's own region (0x0060_0000..0x006B_0000,
+    // reference §4.2) needs no protection: we never return to it, and a reset reloads it from
+    // NAND. The heap already avoids the image itself.
+    reserved: &[MemoryRange {
+        base: 0,
+        size: 0x8000,
+    }],
+    devices: &[MemoryRange {
+        base: map::INTERNAL_REGS,
+        size: 1 << 20,
+    }],
+};
+
+#[aarch32_rt::entry]
+fn main() -> ! {
+    let base = map::INTERNAL_REGS;
+    // SAFETY: the addresses are the Armada 370 units inside the
+    // internal-register window where the stock U-Boot leaves it (reference §5.1); the MMU is
+    // off, so they are device accesses, and after `firmware::boot` the kernel maps the window as
+    // device memory. Each unit is owned by exactly one driver, held in its own lock.
+    let (uart, global, local, mpic, watchdog) = unsafe {
+        (
+            Uart16550::new_mmio(map::unit(map::UART0_OFFSET)),
+            TimerBlock::new_mmio(map::unit(map::TIMER_OFFSET), Block::Global, NBCLK_HZ),
+            TimerBlock::new_mmio(map::unit(map::LOCAL_TIMER_OFFSET), Block::Local, NBCLK_HZ),
+            Mpic::new_mmio(base),
+            Watchdog::new_mmio(base, NBCLK_HZ),
+        )
+    };
+
+    critical_section::with(|cs| {
+        let mut uart = uart;
+        // U-Boot already runs UART0 at 115200 8N1; keeping its divisor avoids guessing TCLK.
+        uart.keep_bootloader_setup();
+        UART0.borrow(cs).replace(Some(uart));
+        let clock = timer::Clock::start(global, Channel::T0);
+        let mut watchdog = watchdog;
+        watchdog.start(WATCHDOG_TIMEOUT_MS);
+        GLOBAL_TIMERS
+            .borrow(cs)
+            .replace(Some(GlobalTimers { clock, watchdog }));
+        LOCAL_TIMER.borrow(cs).replace(Some(local));
+        MPIC.borrow(cs).replace(Some(mpic));
+    });
+
+    let kernel = firmware::boot(&PLATFORM);
+    kernel.run(|_, _| {})
+}
+
+firmware::exception_entries!();

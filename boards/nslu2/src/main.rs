@@ -1,2 +1,319 @@
+//! bareproxy for the Linksys NSLU2 (Intel IXP420, XScale ARMv5TE, big-endian BE-32), started by
+//! the stock RedBoot from the flash Kernel partition (built by `cargo xtask build nslu2`; RedBoot
+//! copies it to 0x01D0_0000 and jumps there, `shared/reference/ixp4xx-nslu2.md` §3.7).
+//!
+//! What the board wires (drivers from `hal-ixp4xx`):
+//!
+//! | kernel seam | device |
+//! |---|---|
+//! | console | UART1 (0xC800_0000), RedBoot's 115200 8N1 kept |
+//! | clock | OS timestamp counter OSTS, 66.000 MHz, 32 bits, extended to 64 bits here |
+//! | tick | OS timer 1, IRQ 5 |
+//! | interrupts | IXP4xx interrupt controller (level-triggered, nothing to end) |
+//! | power | watchdog chip reset (Linux `ixp4xx_restart`); GPIO8 power-off (Linux `nslu2_power_off`) |
+//! | watchdog | armed at boot, fed from the tick (see [`WATCHDOG_TIMEOUT_MS`]) |
+//!
+//! Start-up order matters: RedBoot leaves NPE-B Ethernet running with receive buffers posted in
+//! its RAM (reference §3.7 step 9), so [`main`] quiesces NPE-B, the EthB MAC and the queue
+//! manager before anything else, and the kernel keeps the low 16 MiB out of its heap
+//! ([`Platform::reserved`]) until quiescing has been proven on hardware.
+//!
+//! RAM: RedBoot's ATAG_MEM may claim 64 MiB (its GPL build's region size, reference §3.7 step 7).
+//! The RAM window of 32 MiB makes the kernel reject that list and use [`Platform::default_ram`]
+//! (32 MiB at 0); the banner then shows the ignored list. RedBoot passes no command line, so
+//! nothing is lost.
 #![no_std]
 #![no_main]
+
+use core::cell::RefCell;
+
+use critical_section::Mutex;
+use firmware::board::{
+    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+};
+use firmware::kprintln;
+use hal_ixp4xx::bus::Mmio;
+use hal_ixp4xx::eth::{self, Mac};
+use hal_ixp4xx::gpio::{Gpio, Nslu2Gpio};
+use hal_ixp4xx::intc::InterruptController as Intc;
+use hal_ixp4xx::map;
+use hal_ixp4xx::npe::{Npe, NpeError};
+use hal_ixp4xx::qmgr::QueueManager;
+use hal_ixp4xx::timer::OsTimer;
+use hal_ixp4xx::uart::Uart;
+
+/// How long the board may go without a tick before the watchdog resets it. Below the hardware's
+/// ceiling (2^32 counts at 66 MHz, 65 s); long, because it is the last line of defence against
+/// a kernel that stopped taking interrupts, not a liveness check of the proxy.
+const WATCHDOG_TIMEOUT_MS: u32 = 60_000;
+
+/// The OS timer block (timestamp, timer 1, watchdog) and the state that extends the 32-bit
+/// timestamp to 64 bits. One lock, because every part shares the block.
+struct OsTimers {
+    timer: OsTimer<Mmio>,
+    /// Timestamp at the last read.
+    last: u32,
+    /// Wraps seen so far, in units of 2^32 counts.
+    high: u64,
+}
+
+impl OsTimers {
+    /// The timestamp extended to 64 bits. Correct as long as it is called at least once per
+    /// wrap (65 s at 66 MHz): the tick calls it on every interrupt.
+    fn now_ticks(&mut self) -> u64 {
+        let now = self.timer.timestamp();
+        if now < self.last {
+            self.high += 1 << 32;
+        }
+        self.last = now;
+        self.high | u64::from(now)
+    }
+}
+
+static UART1: Mutex<RefCell<Option<Uart<Mmio>>>> = Mutex::new(RefCell::new(None));
+static OS_TIMERS: Mutex<RefCell<Option<OsTimers>>> = Mutex::new(RefCell::new(None));
+static INTC: Mutex<RefCell<Option<Intc<Mmio>>>> = Mutex::new(RefCell::new(None));
+static GPIO: Mutex<RefCell<Option<Nslu2Gpio<Mmio>>>> = Mutex::new(RefCell::new(None));
+
+/// Runs `f` on the driver in `cell`, or returns `None` when it is not installed yet or already
+/// borrowed. A busy driver can only mean re-entry from the same CPU (e.g. a panic raised while
+/// the driver was in use); refusing is the only answer that cannot panic again.
+fn with_driver<T, R>(
+    cell: &'static Mutex<RefCell<Option<T>>>,
+    f: impl FnOnce(&mut T) -> R,
+) -> Option<R> {
+    critical_section::with(|cs| {
+        let mut slot = cell.borrow(cs).try_borrow_mut().ok()?;
+        slot.as_mut().map(f)
+    })
+}
+
+/// UART1 as the kernel console.
+struct Nslu2Console;
+
+impl Console for Nslu2Console {
+    /// One critical section per byte, so a long line does not hold IRQs off for its whole
+    /// transmission. A busy UART (a nested write from a panic inside a write) drops the byte
+    /// rather than risking a second panic.
+    fn write_bytes(&self, bytes: &[u8]) {
+        for &byte in bytes {
+            with_driver(&UART1, |uart| uart.write_byte(byte));
+        }
+    }
+    fn read_byte(&self) -> Option<u8> {
+        with_driver(&UART1, |uart| uart.read_byte()).flatten()
+    }
+    fn flush(&self) {
+        with_driver(&UART1, |uart| uart.flush());
+    }
+}
+
+/// The timestamp counter, extended to 64 bits, as the monotonic clock.
+struct Nslu2Clock;
+
+impl Clock for Nslu2Clock {
+    fn now_ticks(&self) -> u64 {
+        with_driver(&OS_TIMERS, |timers| timers.now_ticks()).unwrap_or(0)
+    }
+    fn frequency_hz(&self) -> u64 {
+        u64::from(map::NSLU2_TIMER_HZ)
+    }
+    // counter_bits stays 64: what `now_ticks` returns no longer wraps.
+}
+
+/// OS timer 1 as the tick.
+struct Nslu2Tick;
+
+impl TickTimer for Nslu2Tick {
+    fn irq(&self) -> IrqNumber {
+        map::irq::TIMER1
+    }
+    fn start_periodic(&self, hz: u32) {
+        let started = with_driver(&OS_TIMERS, |timers| timers.timer.start_tick(hz));
+        if let Some(Err(error)) = started {
+            kprintln!("nslu2: tick of {} Hz not possible: {:?}", hz, error);
+        }
+    }
+    /// Also keeps the 64-bit clock extension current (one read per tick, far more often than
+    /// the 65 s wrap) and feeds the watchdog: the kernel has no watchdog hook yet, and a tick
+    /// that still arrives is the best sign of life available. A kernel stuck with IRQs masked
+    /// stops the feeding and the chip resets after [`WATCHDOG_TIMEOUT_MS`]; a main loop stuck
+    /// with IRQs enabled is not caught (that needs a hook in the service loop).
+    fn acknowledge(&self) -> bool {
+        with_driver(&OS_TIMERS, |timers| {
+            let fired = timers.timer.ack_tick();
+            timers.now_ticks();
+            if fired {
+                timers.timer.watchdog_feed(WATCHDOG_TIMEOUT_MS);
+            }
+            fired
+        })
+        .unwrap_or(false)
+    }
+}
+
+/// The interrupt controller.
+struct Nslu2Interrupts;
+
+impl InterruptController for Nslu2Interrupts {
+    fn init(&self) {
+        with_driver(&INTC, |intc| intc.init());
+    }
+    fn enable(&self, irq: IrqNumber) {
+        with_driver(&INTC, |intc| intc.enable(irq));
+    }
+    fn disable(&self, irq: IrqNumber) {
+        with_driver(&INTC, |intc| intc.disable(irq));
+    }
+    fn claim(&self) -> Option<IrqNumber> {
+        with_driver(&INTC, |intc| intc.next_pending()).flatten()
+    }
+    /// Nothing to do: sources are level-triggered at the controller (Linux `irq-ixp4xx.c`
+    /// acknowledges only GPIO edge sources, in the GPIO block); the handler has cleared the
+    /// cause in the device.
+    fn complete(&self, _irq: IrqNumber) {}
+}
+
+/// Watchdog reset and GPIO power-off.
+struct Nslu2Power;
+
+impl Power for Nslu2Power {
+    fn reset(&self) -> ! {
+        with_driver(&OS_TIMERS, |timers| timers.timer.reset_chip());
+        // The watchdog was programmed with a zero count: the reset is immediate on hardware.
+        halt()
+    }
+    fn power_off(&self) -> ! {
+        // Stop the watchdog first: if GPIO8 fails to cut the power, the box halts instead of
+        // rebooting into RedBoot a minute later.
+        with_driver(&OS_TIMERS, |timers| timers.timer.watchdog_stop());
+        with_driver(&GPIO, |gpio| gpio.power_off());
+        halt()
+    }
+}
+
+fn halt() -> ! {
+    aarch32_cpu::interrupt::disable();
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+static CONSOLE: Nslu2Console = Nslu2Console;
+static CLOCK: Nslu2Clock = Nslu2Clock;
+static TICK: Nslu2Tick = Nslu2Tick;
+static INTERRUPTS: Nslu2Interrupts = Nslu2Interrupts;
+static POWER: Nslu2Power = Nslu2Power;
+
+static PLATFORM: Platform = Platform {
+    name: "nslu2",
+    console: &CONSOLE,
+    clock: &CLOCK,
+    reference_clock: None,
+    tick: &TICK,
+    interrupts: &INTERRUPTS,
+    power: &POWER,
+    // 32 MiB SDRAM at 0 (Linux `intel-ixp42x-linksys-nslu2.dts`, `memory@0`).
+    default_ram: MemoryRange {
+        base: 0,
+        size: 32 << 20,
+    },
+    ram_window: MemoryRange {
+        base: 0,
+        size: 0x0200_0000,
+    },
+    // RedBoot's exec trampoline passes r2 = 0x100; probing it too covers a bootloader that
+    // leaves r2 unset.
+    boot_info_probes: &[0x100],
+    // RedBoot's RAM (code, data, its Ethernet buffers) and the ramdisk copy at 16 MiB. Kept out
+    // of the heap until NPE quiescing has been verified on hardware (hal-ixp4xx README,
+    // checklist "Quiesce"): a buffer RedBoot posted and its NPE still owned would otherwise be
+    // overwritten by DMA under live heap data. The heap is then 16 MiB..0x01D0_0000 (13 MiB).
+    reserved: &[MemoryRange {
+        base: 0,
+        size: 16 << 20,
+    }],
+    devices: &[
+        // UARTs, interrupt controller, GPIO, timers, NPE and MAC registers.
+        MemoryRange {
+            base: map::UART1_BASE,
+            size: 1 << 20,
+        },
+        // Expansion-bus configuration (chip-select timing, feature register).
+        MemoryRange {
+            base: map::EXP_CFG_BASE,
+            size: 1 << 20,
+        },
+        // AHB queue manager.
+        MemoryRange {
+            base: map::QMGR_BASE,
+            size: 1 << 20,
+        },
+        // Flash on expansion-bus CS0 (8 MiB fitted; the 16 MiB window covers any part).
+        MemoryRange {
+            base: map::FLASH_BASE,
+            size: 16 << 20,
+        },
+    ],
+};
+
+/// Stops the Ethernet RedBoot left running: NPE-B (no more DMA), the EthB MAC, the queue
+/// manager (drops RedBoot's posted descriptors).
+fn quiesce_redboot_ethernet() -> Result<(), NpeError> {
+    // SAFETY: NPE-B, the queue manager and the EthB MAC are IXP420 register windows (hal-ixp4xx
+    // `map`); with the MMU off every access is a device access. The values are dropped here and
+    // nothing else drives these blocks until the Ethernet driver is brought up.
+    let (mut npe, mut qmgr, mut mac) =
+        unsafe { (Npe::npe_b(), QueueManager::ixp420(), Mac::eth_b()) };
+    eth::quiesce(&mut npe, &mut qmgr, &mut mac)
+}
+
+#[aarch32_rt::entry]
+fn main() -> ! {
+    // First, before any RAM outside the image is touched: RedBoot's NPE may still be writing.
+    let quiesced = quiesce_redboot_ethernet();
+
+    // SAFETY: the addresses are the IXP420 units at their fixed
+    // addresses (hal-ixp4xx `map`); the MMU is off, so they are device accesses, and after
+    // `firmware::boot` the kernel maps them as device memory. Each unit is owned by exactly one
+    // driver, held in its own lock.
+    let (uart, timer, intc, gpio) = unsafe {
+        (
+            Uart::console(),
+            OsTimer::nslu2(),
+            Intc::ixp420(),
+            Gpio::ixp420(),
+        )
+    };
+    critical_section::with(|cs| {
+        let mut intc = intc;
+        // RedBoot's enabled sources must not interrupt us once IRQs are unmasked.
+        intc.init();
+        INTC.borrow(cs).replace(Some(intc));
+        // `Uart::new` keeps RedBoot's 115200 8N1 (divisor and UUE) untouched.
+        UART1.borrow(cs).replace(Some(uart));
+        let mut timer = timer;
+        // Linux's beeper timer; RedBoot may have left it running.
+        timer.stop_timer2();
+        timer.watchdog_start(WATCHDOG_TIMEOUT_MS);
+        let last = timer.timestamp();
+        OS_TIMERS.borrow(cs).replace(Some(OsTimers {
+            timer,
+            last,
+            high: 0,
+        }));
+        GPIO.borrow(cs).replace(Some(Nslu2Gpio::new(gpio)));
+    });
+
+    let kernel = firmware::boot(&PLATFORM);
+    match quiesced {
+        Ok(()) => kprintln!("nslu2: RedBoot's NPE-B Ethernet stopped"),
+        Err(error) => kprintln!(
+            "nslu2: stopping RedBoot's NPE-B failed ({:?}); low 16 MiB stay reserved",
+            error
+        ),
+    }
+    kernel.run(|_, _| {})
+}
+
+firmware::exception_entries!();
