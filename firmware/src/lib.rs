@@ -13,6 +13,7 @@
 //! | [`irq`] | interrupt dispatch |
 //! | [`mem`] | the physical memory map and the heap |
 //! | `kernel` | boot sequence, banner, self-tests, the idle loop |
+//! | `network` | NIC interrupt halves, stack bring-up from the command line, diagnostics (target only) |
 //!
 //! Only `board`, `bootinfo`, `console`, `time`, `irq` and `mem` build on the host, where their
 //! unit tests run; the rest is ARM-only.
@@ -34,6 +35,8 @@ mod arch;
 mod kernel;
 #[cfg(target_arch = "arm")]
 mod log;
+#[cfg(target_arch = "arm")]
+pub mod network;
 #[cfg(target_arch = "arm")]
 mod panic;
 

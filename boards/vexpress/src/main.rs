@@ -10,8 +10,11 @@
 use firmware::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
+use firmware::kprintln;
+use firmware::network::Network;
 use hal_vexpress::a9_timers::{GlobalTimer, PRIVATE_TIMER_IRQ, PrivateTimer};
 use hal_vexpress::gic::Gic;
+use hal_vexpress::lan9118::{self, Lan9118};
 use hal_vexpress::pl011::Pl011;
 use hal_vexpress::sysreg::{COUNTER_24MHZ_HZ, SysRegs};
 
@@ -173,7 +176,34 @@ fn main() -> ! {
     UART0.0.init(UART_CLOCK_HZ, 115_200);
     CLOCK.0.start();
     let kernel = firmware::boot(&PLATFORM);
-    kernel.run(|_, _| {})
+    let base = kernel
+        .boot_info
+        .device_address("smsc,lan9118")
+        .unwrap_or(LAN9118_BASE);
+    // SAFETY: `base` is the LAN9118's register window (from the DTB, or the board's map), which
+    // the kernel mapped as device memory; nothing else drives the chip.
+    let mut network = match unsafe { Lan9118::new_mmio(base, lan9118::Config::default()) } {
+        Ok(nic) => match Network::bring_up(&kernel, nic, lan9118::VEXPRESS_GIC_IRQ) {
+            Ok(network) => Some(network),
+            Err(error) => {
+                kprintln!("net:   not started: {:?}", error);
+                None
+            }
+        },
+        Err(error) => {
+            kprintln!(
+                "net:   no LAN9118 at {:#010x} ({:?}); running without a network",
+                base,
+                error
+            );
+            None
+        }
+    };
+    kernel.run(|kernel, now| {
+        if let Some(network) = network.as_mut() {
+            network.service(kernel, now);
+        }
+    })
 }
 
 firmware::exception_entries!();

@@ -1,0 +1,199 @@
+//! Bringing the network up on whatever NIC the board has, and servicing it from the main loop.
+//!
+//! The NIC's interrupt is split in two halves. The top half (in interrupt context) only masks
+//! the NIC's line at the interrupt controller and notes that the NIC wants attention; the bottom
+//! half ([`Network::service`], in the main loop) lets the driver acknowledge and reap, runs the
+//! stack, and unmasks the line. The driver is therefore only ever touched from the main loop, no
+//! lock is needed, and a level-triggered line cannot storm while the stack is busy.
+
+use core::cell::Cell;
+
+use critical_section::Mutex;
+use net::diag::{DiagConfig, DiagServices};
+use net::{Budget, DhcpChange, Ipv4Mode, Ipv6Config, Stack, StackConfig};
+use nic::Nic;
+use smoltcp::wire::{Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr};
+
+use crate::board::IrqNumber;
+use crate::bootinfo::cmdline::{self, Ipv4Setting, NetworkSettings};
+use crate::kernel::{Kernel, platform};
+use crate::time::Instant;
+use crate::{irq, kprintln};
+
+/// The NIC's interrupt line, and whether its top half has run since the last service.
+static NIC_LINE: Mutex<Cell<Option<IrqNumber>>> = Mutex::new(Cell::new(None));
+static NIC_PENDING: Mutex<Cell<bool>> = Mutex::new(Cell::new(false));
+
+/// Most stack polls per main-loop turn when frames keep arriving; the rest of the loop gets its
+/// turn in between, and the next turn comes at once because the NIC line is still pending.
+const MAX_POLLS_PER_SERVICE: usize = 4;
+
+fn on_nic_interrupt() {
+    critical_section::with(|cs| {
+        if let (Some(line), Some(platform)) = (NIC_LINE.borrow(cs).get(), platform()) {
+            platform.interrupts.disable(line);
+        }
+        NIC_PENDING.borrow(cs).set(true);
+    });
+}
+
+/// Why the network did not come up.
+#[derive(Debug)]
+pub enum NetworkError {
+    /// A malformed `ip=`/`ip6=` word on the command line.
+    BadCommandLine,
+    /// Too little RAM for the smallest socket budget.
+    NoMemory,
+    /// The stack refused the configuration.
+    Stack(net::StackError),
+    /// A diagnostic service could not listen.
+    Listen,
+    /// The NIC interrupt number is beyond the dispatch table.
+    BadIrq,
+}
+
+/// The network: the stack and the optional diagnostic services.
+pub struct Network<N: Nic> {
+    stack: Stack<N>,
+    line: IrqNumber,
+    diagnostics: Option<DiagServices>,
+}
+
+/// smoltcp's time from the kernel's.
+pub fn smoltcp_instant(now: Instant) -> smoltcp::time::Instant {
+    smoltcp::time::Instant::from_micros(now.as_micros() as i64)
+}
+
+fn stack_config(settings: &NetworkSettings, seed: u64) -> StackConfig {
+    let ipv4 = match settings.ipv4 {
+        Ipv4Setting::Dhcp => Ipv4Mode::Dhcp,
+        Ipv4Setting::Off => Ipv4Mode::Disabled,
+        Ipv4Setting::Static {
+            address,
+            prefix,
+            gateway,
+        } => Ipv4Mode::Static {
+            address: Ipv4Cidr::new(Ipv4Address::from(address), prefix),
+            gateway: gateway.map(Ipv4Address::from),
+        },
+    };
+    let mut ipv6 = Ipv6Config {
+        link_local: true,
+        ..Ipv6Config::default()
+    };
+    if let Some(setting) = settings.ipv6 {
+        ipv6.addresses.push(Ipv6Cidr::new(
+            Ipv6Address::from(setting.address),
+            setting.prefix,
+        ));
+        ipv6.gateway = setting.gateway.map(Ipv6Address::from);
+    }
+    StackConfig {
+        ipv4,
+        ipv6,
+        random_seed: seed,
+        ..StackConfig::default()
+    }
+}
+
+impl<N: Nic> Network<N> {
+    /// Starts the stack on `nic`, whose interrupt is `line`, configured from the command line.
+    pub fn bring_up(kernel: &Kernel, mut nic: N, line: IrqNumber) -> Result<Self, NetworkError> {
+        let settings = cmdline::network(&kernel.boot_info.cmdline).map_err(|bad| {
+            kprintln!("net: bad command-line word {:?}", bad.0);
+            NetworkError::BadCommandLine
+        })?;
+        let mac = nic.mac_address();
+        // Different every boot (clock) and every box (MAC): smoltcp derives ISNs and ports from it.
+        let seed = kernel.platform().clock.now_ticks()
+            ^ mac
+                .0
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+                .rotate_left(17);
+        let budget = Budget::from_ram(kernel.heap.size).map_err(|_| NetworkError::NoMemory)?;
+        nic.set_interrupts_enabled(true);
+        let now = smoltcp_instant(kernel.now());
+        let mut stack = Stack::new(nic, &stack_config(&settings, seed), &budget, now)
+            .map_err(NetworkError::Stack)?;
+        critical_section::with(|cs| NIC_LINE.borrow(cs).set(Some(line)));
+        irq::register(line, on_nic_interrupt).map_err(|_| NetworkError::BadIrq)?;
+        kernel.platform().interrupts.enable(line);
+        let diagnostics = if settings.diagnostics {
+            Some(
+                DiagServices::start(&mut stack, &DiagConfig::default())
+                    .map_err(|_| NetworkError::Listen)?,
+            )
+        } else {
+            None
+        };
+        let m = mac.0;
+        kprintln!(
+            "net:   mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, {} sockets of {}+{} KiB{}",
+            m[0],
+            m[1],
+            m[2],
+            m[3],
+            m[4],
+            m[5],
+            budget.sockets,
+            budget.rx_buffer / 1024,
+            budget.tx_buffer / 1024,
+            if diagnostics.is_some() {
+                ", echo/discard/chargen on 7/9/19"
+            } else {
+                ""
+            }
+        );
+        match settings.ipv4 {
+            Ipv4Setting::Dhcp => kprintln!("net:   ipv4 by DHCP"),
+            Ipv4Setting::Off => kprintln!("net:   ipv4 off"),
+            Ipv4Setting::Static {
+                address, prefix, ..
+            } => kprintln!("net:   ipv4 {}/{}", address, prefix),
+        }
+        if let Some(ipv6) = settings.ipv6 {
+            kprintln!("net:   ipv6 {}/{}", ipv6.address, ipv6.prefix);
+        }
+        Ok(Self {
+            stack,
+            line,
+            diagnostics,
+        })
+    }
+
+    /// The bottom half: services the NIC if it interrupted, polls the stack (bounded), runs the
+    /// diagnostic services, and reports DHCP changes on the console.
+    pub fn service(&mut self, kernel: &Kernel, now: Instant) {
+        let pending = critical_section::with(|cs| NIC_PENDING.borrow(cs).replace(false));
+        if pending {
+            self.stack.nic_mut().on_interrupt();
+            kernel.platform().interrupts.enable(self.line);
+        }
+        let now = smoltcp_instant(now);
+        for _ in 0..MAX_POLLS_PER_SERVICE {
+            let outcome = self.stack.poll(now);
+            match outcome.dhcp {
+                Some(DhcpChange::Bound {
+                    address, router, ..
+                }) => match router {
+                    Some(router) => kprintln!("net:   DHCP lease {} via {}", address, router),
+                    None => kprintln!("net:   DHCP lease {}", address),
+                },
+                Some(DhcpChange::Lost) => kprintln!("net:   DHCP lease lost"),
+                None => {}
+            }
+            if let Some(diagnostics) = self.diagnostics.as_mut() {
+                diagnostics.poll(&mut self.stack);
+            }
+            if !outcome.more_pending {
+                break;
+            }
+        }
+    }
+
+    /// The stack, for the services built on it.
+    pub fn stack_mut(&mut self) -> &mut Stack<N> {
+        &mut self.stack
+    }
+}
