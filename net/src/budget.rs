@@ -84,9 +84,7 @@ pub enum BudgetError {
 impl Budget {
     /// The budget for a heap with `free_heap_bytes` free, by the formula in the module docs.
     pub fn from_ram(free_heap_bytes: usize) -> Result<Budget, BudgetError> {
-        let reserve = (free_heap_bytes / 4)
-            .max(MIN_RESERVE)
-            .min(free_heap_bytes);
+        let reserve = (free_heap_bytes / 4).max(MIN_RESERVE).min(free_heap_bytes);
         let usable = free_heap_bytes - reserve;
         let fits = |buffer: usize| usable / (2 * buffer + SOCKET_OVERHEAD);
         let buffer = BUFFER_STEPS

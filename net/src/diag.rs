@@ -111,16 +111,44 @@ pub struct DiagServices {
     scratch: Vec<u8>,
 }
 
+/// Characters per chargen line, not counting CR LF.
+const CHARGEN_LINE: u64 = 72;
+/// Printable ASCII characters the pattern rotates through (0x20..=0x7e).
+const CHARGEN_SET: u64 = 95;
+
 /// Byte `offset` of the RFC 864 pattern: 72 printable characters per line, each line starting
 /// one character later in the 95-character printable ASCII set, lines ending in CR LF.
 pub fn chargen_byte(offset: u64) -> u8 {
-    const LINE: u64 = 74;
-    let (line, column) = (offset / LINE, offset % LINE);
+    let (line, column) = (offset / (CHARGEN_LINE + 2), offset % (CHARGEN_LINE + 2));
     match column {
-        72 => b'\r',
-        73 => b'\n',
+        CHARGEN_LINE => b'\r',
+        c if c == CHARGEN_LINE + 1 => b'\n',
         // The sum modulo 95 is below 95, so the byte is in 0x20..=0x7e.
-        _ => 0x20 + ((line + column) % 95) as u8,
+        _ => 0x20 + ((line + column) % CHARGEN_SET) as u8,
+    }
+}
+
+/// Fills `buf` with the pattern from `offset` on; the same bytes as [`chargen_byte`], without
+/// a division per byte.
+pub fn chargen_fill(offset: u64, buf: &mut [u8]) {
+    let (mut line, mut column) = (offset / (CHARGEN_LINE + 2), offset % (CHARGEN_LINE + 2));
+    let mut char_index = (line + column) % CHARGEN_SET;
+    for byte in buf {
+        *byte = match column {
+            CHARGEN_LINE => b'\r',
+            c if c == CHARGEN_LINE + 1 => b'\n',
+            _ => 0x20 + char_index as u8,
+        };
+        column += 1;
+        char_index += 1;
+        if char_index == CHARGEN_SET {
+            char_index = 0;
+        }
+        if column == CHARGEN_LINE + 2 {
+            column = 0;
+            line += 1;
+            char_index = line % CHARGEN_SET;
+        }
     }
 }
 
@@ -232,9 +260,7 @@ fn serve<N: Nic>(
             let queued = socket
                 .send(|buf| {
                     let n = buf.len().min(limit);
-                    for (k, byte) in buf[..n].iter_mut().enumerate() {
-                        *byte = chargen_byte(start + k as u64);
-                    }
+                    chargen_fill(start, &mut buf[..n]);
                     (n, n)
                 })
                 .unwrap_or(0);
@@ -247,7 +273,7 @@ fn serve<N: Nic>(
 
 #[cfg(test)]
 mod tests {
-    use super::chargen_byte;
+    use super::{chargen_byte, chargen_fill};
 
     #[test]
     fn chargen_lines_follow_rfc_864() {
@@ -262,5 +288,21 @@ mod tests {
             let b = chargen_byte(k);
             (0x20..=0x7e).contains(&b) || b == b'\r' || b == b'\n'
         }));
+    }
+
+    #[test]
+    fn chargen_fill_matches_the_byte_formula_from_any_offset() {
+        for start in [0u64, 1, 71, 72, 73, 74, 95 * 74 - 3, 1_000_003] {
+            let mut buf = [0u8; 500];
+            chargen_fill(start, &mut buf);
+            for (k, &b) in buf.iter().enumerate() {
+                assert_eq!(
+                    b,
+                    chargen_byte(start + k as u64),
+                    "offset {}",
+                    start + k as u64
+                );
+            }
+        }
     }
 }

@@ -187,7 +187,10 @@ impl Gate {
         if ip.more_frags() || ip.frag_offset() != 0 {
             return Verdict::Unsupported;
         }
-        let (src, dst) = (IpAddress::Ipv4(ip.src_addr()), IpAddress::Ipv4(ip.dst_addr()));
+        let (src, dst) = (
+            IpAddress::Ipv4(ip.src_addr()),
+            IpAddress::Ipv4(ip.dst_addr()),
+        );
         match ip.next_header() {
             IpProtocol::Icmp => {
                 let Ok(icmp) = Icmpv4Packet::new_checked(ip.payload()) else {
@@ -272,9 +275,10 @@ impl Gate {
 
     /// A connection request: passes unless its pool has no socket left in LISTEN.
     fn gate_syn(&self, dst: IpAddress, port: u16) -> Verdict {
-        let pool = self.ports.iter().find(|p| {
-            p.endpoint.port == port && p.endpoint.addr.is_none_or(|addr| addr == dst)
-        });
+        let pool = self
+            .ports
+            .iter()
+            .find(|p| p.endpoint.port == port && p.endpoint.addr.is_none_or(|addr| addr == dst));
         let Some(pool) = pool else {
             // No pool: smoltcp answers with RST (closed port), or a user socket takes it.
             return Verdict::Pass;

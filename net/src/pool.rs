@@ -230,7 +230,9 @@ impl Pool {
         }
         let clash = self.listeners.iter().any(|l| {
             l.endpoint.port == endpoint.port
-                && (l.endpoint.addr.is_none() || endpoint.addr.is_none() || l.endpoint.addr == endpoint.addr)
+                && (l.endpoint.addr.is_none()
+                    || endpoint.addr.is_none()
+                    || l.endpoint.addr == endpoint.addr)
         });
         if clash {
             return Err(ListenError::AlreadyListening);
@@ -240,7 +242,9 @@ impl Pool {
         ready
             .try_reserve_exact(self.slots.len())
             .map_err(|_| ListenError::OutOfMemory)?;
-        self.listeners.try_reserve(1).map_err(|_| ListenError::OutOfMemory)?;
+        self.listeners
+            .try_reserve(1)
+            .map_err(|_| ListenError::OutOfMemory)?;
         self.listeners.push(Listener {
             endpoint,
             backlog,

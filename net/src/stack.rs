@@ -11,8 +11,8 @@ use smoltcp::phy::Device;
 use smoltcp::socket::{dhcpv4, tcp};
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{
-    EthernetAddress, HardwareAddress, IpCidr, IpEndpoint, IpListenEndpoint, Ipv4Address,
-    Ipv4Cidr, Ipv6Address, Ipv6Cidr,
+    EthernetAddress, HardwareAddress, IpCidr, IpEndpoint, IpListenEndpoint, Ipv4Address, Ipv4Cidr,
+    Ipv6Address, Ipv6Cidr,
 };
 
 use crate::budget::Budget;
@@ -279,13 +279,9 @@ impl<N: Nic> Stack<N> {
             return Some(Duration::ZERO);
         }
         let smoltcp = self.iface.poll_delay(now, &self.sockets);
-        let pool = self.pool_deadline.map(|t| {
-            if t > now {
-                t - now
-            } else {
-                Duration::ZERO
-            }
-        });
+        let pool = self
+            .pool_deadline
+            .map(|t| if t > now { t - now } else { Duration::ZERO });
         match (smoltcp, pool) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -405,13 +401,8 @@ impl<N: Nic> Stack<N> {
 
     /// Abort: sends RST and returns the socket to the pool. Returns `false` for a stale handle.
     pub fn abort(&mut self, handle: TcpHandle) -> bool {
-        self.pool.release(
-            handle,
-            &mut self.sockets,
-            self.now,
-            self.close_linger,
-            true,
-        )
+        self.pool
+            .release(handle, &mut self.sockets, self.now, self.close_linger, true)
     }
 
     /// Keeps `reserve` free sockets out of the listener pools' reach, for

@@ -10,8 +10,7 @@ use net::smoltcp::iface::SocketHandle;
 use net::smoltcp::socket::udp;
 use net::smoltcp::time::Duration;
 use net::smoltcp::wire::{
-    DhcpMessageType, DhcpPacket, DhcpRepr, IpAddress, IpCidr, IpEndpoint, Ipv4Address,
-    Ipv4Cidr,
+    DhcpMessageType, DhcpPacket, DhcpRepr, IpAddress, IpCidr, IpEndpoint, Ipv4Address, Ipv4Cidr,
 };
 use net::{Budget, DhcpChange, DhcpState, Ipv4Mode, Ipv6Config, StackConfig};
 
@@ -30,9 +29,8 @@ struct DhcpServer {
 
 impl DhcpServer {
     fn new(peer: &mut Peer<'_>) -> Self {
-        let buffer = || {
-            udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 4], vec![0u8; 4096])
-        };
+        let buffer =
+            || udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 4], vec![0u8; 4096]);
         let mut socket = udp::Socket::new(buffer(), buffer());
         socket.bind(67).unwrap();
         DhcpServer {

@@ -8,18 +8,13 @@ use net::Budget;
 use net::smoltcp::phy::ChecksumCapabilities;
 use net::smoltcp::socket::icmp;
 use net::smoltcp::wire::{
-    IpAddress, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, Ipv6Address,
+    Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, IpAddress, Ipv6Address,
 };
 
 const IDENT: u16 = 0x22b;
 
 fn icmp_socket(peer: &mut Peer<'_>) -> net::smoltcp::iface::SocketHandle {
-    let buffer = || {
-        icmp::PacketBuffer::new(
-            vec![icmp::PacketMetadata::EMPTY; 8],
-            vec![0u8; 2048],
-        )
-    };
+    let buffer = || icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; 8], vec![0u8; 2048]);
     let mut socket = icmp::Socket::new(buffer(), buffer());
     socket.bind(icmp::Endpoint::Ident(IDENT)).unwrap();
     peer.sockets.add(socket)
@@ -109,7 +104,9 @@ fn peer_source(dst: Ipv6Address) -> Ipv6Address {
 }
 
 fn expected(count: u16) -> Vec<Vec<u8>> {
-    (0..count).map(|i| format!("ping {i}").into_bytes()).collect()
+    (0..count)
+        .map(|i| format!("ping {i}").into_bytes())
+        .collect()
 }
 
 #[test]

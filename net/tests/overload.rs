@@ -124,7 +124,11 @@ fn spoofed_syn_flood_expires_and_a_real_client_gets_through() {
     let mut accepted = None;
     for _ in 0..5_000 {
         round(&mut stack, &mut peer, &mut clock);
-        assert_ne!(peer.tcp(client).state(), State::Closed, "real client was reset");
+        assert_ne!(
+            peer.tcp(client).state(),
+            State::Closed,
+            "real client was reset"
+        );
         if let Some(conn) = stack.accept(listener) {
             accepted = Some(conn);
         }
@@ -139,5 +143,8 @@ fn spoofed_syn_flood_expires_and_a_real_client_gets_through() {
     );
     let after = stack.stats();
     assert!(after.pool.handshakes_expired > 0, "{:?}", after.pool);
-    assert_eq!(after.pool.accepted, 1, "only the real client completed a handshake");
+    assert_eq!(
+        after.pool.accepted, 1,
+        "only the real client completed a handshake"
+    );
 }

@@ -5,10 +5,10 @@ mod common;
 
 use common::frames::*;
 use common::*;
-use nic::Nic;
 use net::Budget;
 use net::diag::{DiagConfig, DiagServices};
 use net::smoltcp::wire::{Ipv4Address, Ipv4Packet, Ipv6Address};
+use nic::Nic;
 
 type TestStack<'w> = net::Stack<End<'w>>;
 
@@ -111,13 +111,17 @@ fn crafted_bad_frames_are_dropped_and_counted_by_kind() {
     const TCP: usize = ETH_LEN + IPV4_LEN;
 
     let malformed = vec![
-        good[..ETH_LEN + 10].to_vec(),                          // IPv4 header cut short
-        with(&good, &|f| f[16..18].copy_from_slice(&1000u16.to_be_bytes())), // total length past the frame
-        with(&good, &|f| f[ETH_LEN] = 0x43),                    // IHL 3
-        with(&good, &|f| f[ETH_LEN] = 0x65),                    // version 6 in an IPv4 frame
-        with(&good, &|f| f[TCP + 12] = 0xf0),                   // TCP data offset 60 > segment
-        with(&ns, &|f| f[ETH_LEN + 4..ETH_LEN + 6].copy_from_slice(&[0xff, 0xff])), // IPv6 length
-        good[..ETH_LEN].to_vec(),                               // Ethernet header only
+        good[..ETH_LEN + 10].to_vec(), // IPv4 header cut short
+        with(&good, &|f| {
+            f[16..18].copy_from_slice(&1000u16.to_be_bytes())
+        }), // total length past the frame
+        with(&good, &|f| f[ETH_LEN] = 0x43), // IHL 3
+        with(&good, &|f| f[ETH_LEN] = 0x65), // version 6 in an IPv4 frame
+        with(&good, &|f| f[TCP + 12] = 0xf0), // TCP data offset 60 > segment
+        with(&ns, &|f| {
+            f[ETH_LEN + 4..ETH_LEN + 6].copy_from_slice(&[0xff, 0xff])
+        }), // IPv6 length
+        good[..ETH_LEN].to_vec(),      // Ethernet header only
         with(&good, &|f| {
             f[ETH_LEN + 9] = 17; // UDP whose length field (from the TCP sequence number) is 0
             fix_ipv4_checksum(f);
@@ -161,7 +165,12 @@ fn crafted_bad_frames_are_dropped_and_counted_by_kind() {
 
     // The unmodified frames pass the gate.
     let before = stack.stats().gate;
-    inject_all(&mut stack, &mut peer, &mut clock, [good.clone(), ns.clone()]);
+    inject_all(
+        &mut stack,
+        &mut peer,
+        &mut clock,
+        [good.clone(), ns.clone()],
+    );
     let after = stack.stats().gate;
     assert!(after.frames_in >= before.frames_in + 2);
     assert_eq!(
@@ -226,8 +235,14 @@ fn random_frames_never_panic_and_are_all_accounted_for() {
         "every frame was seen exactly once"
     );
     let dropped = g.malformed + g.bad_checksum + g.unsupported;
-    assert!(dropped > injected / 2, "random frames are mostly rejected: {g:?}");
-    assert!(g.malformed > 0 && g.bad_checksum > 0 && g.unsupported > 0, "{g:?}");
+    assert!(
+        dropped > injected / 2,
+        "random frames are mostly rejected: {g:?}"
+    );
+    assert!(
+        g.malformed > 0 && g.bad_checksum > 0 && g.unsupported > 0,
+        "{g:?}"
+    );
     echo_still_works(&mut stack, &mut diag, &mut peer, &mut clock, 45_001);
 }
 
@@ -253,7 +268,10 @@ fn arp_and_ndp_floods_are_answered_and_do_not_stop_service() {
     let injected = inject_all(&mut stack, &mut peer, &mut clock, arp.chain(ndp));
     let stats = stack.stats();
     assert!(stats.gate.frames_in >= injected);
-    assert_eq!(stats.gate.malformed + stats.gate.bad_checksum + stats.gate.unsupported, 0);
+    assert_eq!(
+        stats.gate.malformed + stats.gate.bad_checksum + stats.gate.unsupported,
+        0
+    );
     // Each request is answered (ARP reply or neighbour advertisement).
     assert!(stats.gate.frames_out >= 2 * EACH, "{:?}", stats.gate);
     echo_still_works(&mut stack, &mut diag, &mut peer, &mut clock, 45_002);

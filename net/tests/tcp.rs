@@ -43,7 +43,11 @@ fn echo_transfer(server: IpAddress, total: usize) -> net::StackStats {
         round(&mut stack, &mut peer, &mut clock);
         diag.poll(&mut stack);
         let c = peer.tcp(client);
-        assert_ne!(c.state(), State::Closed, "connection lost at {received}/{total}");
+        assert_ne!(
+            c.state(),
+            State::Closed,
+            "connection lost at {received}/{total}"
+        );
         if c.can_send() && sent < total {
             let n = (total - sent).min(chunk.len());
             for (k, byte) in chunk[..n].iter_mut().enumerate() {
@@ -54,7 +58,12 @@ fn echo_transfer(server: IpAddress, total: usize) -> net::StackStats {
         while c.can_recv() {
             let n = c.recv_slice(&mut chunk).unwrap();
             for (k, byte) in chunk[..n].iter().enumerate() {
-                assert_eq!(*byte, pattern(received + k), "byte {} differs", received + k);
+                assert_eq!(
+                    *byte,
+                    pattern(received + k),
+                    "byte {} differs",
+                    received + k
+                );
             }
             received += n;
         }
@@ -72,7 +81,10 @@ fn echo_transfer(server: IpAddress, total: usize) -> net::StackStats {
     }
     assert_eq!(diag.connections(), 0);
     let stats = stack.stats();
-    assert_eq!(stats.sockets.user + stats.sockets.closing + stats.sockets.pending, 0);
+    assert_eq!(
+        stats.sockets.user + stats.sockets.closing + stats.sockets.pending,
+        0
+    );
     assert_eq!(stats.sockets.free + stats.sockets.listening, 16);
     stats
 }
@@ -83,7 +95,10 @@ fn echo_of_4_mib_over_ipv4_is_byte_exact() {
     assert_eq!(stats.pool.accepted, 1);
     // Nothing was dropped by the gate on a clean wire.
     let g = stats.gate;
-    assert_eq!(g.malformed + g.bad_checksum + g.unsupported + g.syns_gated, 0);
+    assert_eq!(
+        g.malformed + g.bad_checksum + g.unsupported + g.syns_gated,
+        0
+    );
     // 4 MiB each way is at least 2 x 2873 full segments through the stack.
     assert!(g.frames_in > 2873 && g.frames_out > 2873, "{g:?}");
 }
@@ -112,14 +127,22 @@ fn chargen_streams_and_discard_swallows_a_mib_each() {
     let mut rounds = 0;
     while got < TOTAL || discarded < TOTAL {
         rounds += 1;
-        assert!(rounds < MAX_ROUNDS, "stalled: chargen {got}, discard {discarded}");
+        assert!(
+            rounds < MAX_ROUNDS,
+            "stalled: chargen {got}, discard {discarded}"
+        );
         round(&mut stack, &mut peer, &mut clock);
         discarded += diag.poll(&mut stack).discarded;
         let s = peer.tcp(source);
         while got < TOTAL && s.can_recv() {
             let n = s.recv_slice(&mut buf).unwrap();
             for (k, byte) in buf[..n].iter().enumerate() {
-                assert_eq!(*byte, chargen_byte((got + k) as u64), "chargen byte {}", got + k);
+                assert_eq!(
+                    *byte,
+                    chargen_byte((got + k) as u64),
+                    "chargen byte {}",
+                    got + k
+                );
             }
             got += n;
         }
@@ -151,7 +174,8 @@ fn two_hundred_concurrent_connections_none_refused() {
     let wire = TestWire::new();
     let (a, b) = wire.ends(STACK_MAC, PEER_MAC);
     let mut stack = stack(a, &static_config(), Budget::fixed(SOCKETS, 2048, 2048));
-    let mut diag = DiagServices::start(&mut stack, &diag_only(true, false, false, SOCKETS)).unwrap();
+    let mut diag =
+        DiagServices::start(&mut stack, &diag_only(true, false, false, SOCKETS)).unwrap();
     let mut peer = Peer::new(b);
     let mut clock = Clock::new();
     // All clients start at once: their SYNs arrive back to back, far more than the backlog of 8.
@@ -159,11 +183,15 @@ fn two_hundred_concurrent_connections_none_refused() {
         .map(|i| peer.connect((STACK_V4, 7), 20_000 + i as u16, 2048))
         .collect();
     let mut echoed = vec![0usize; CLIENTS];
-    let mut sent = vec![false; CLIENTS];
+    let mut sent = [false; CLIENTS];
     let message = |i: usize| format!("hello from client {i:03}\n").into_bytes();
     let mut peak_open = 0;
     let mut rounds = 0;
-    while echoed.iter().enumerate().any(|(i, &n)| n < message(i).len()) {
+    while echoed
+        .iter()
+        .enumerate()
+        .any(|(i, &n)| n < message(i).len())
+    {
         rounds += 1;
         assert!(rounds < 20_000, "stalled: {echoed:?}");
         round(&mut stack, &mut peer, &mut clock);
@@ -294,7 +322,10 @@ fn connect_without_free_socket_is_an_error_not_a_panic() {
     let first = stack.connect((PEER_V4, 1)).unwrap();
     let second = stack.connect((PEER_V4, 2)).unwrap();
     assert_ne!(first, second);
-    assert_eq!(stack.connect((PEER_V4, 3)), Err(net::ConnectError::NoFreeSocket));
+    assert_eq!(
+        stack.connect((PEER_V4, 3)),
+        Err(net::ConnectError::NoFreeSocket)
+    );
     assert_eq!(
         stack.connect((PEER_V4, 0)),
         Err(net::ConnectError::NoFreeSocket),
