@@ -110,8 +110,21 @@ impl Balancer {
 
     /// Picks a server for a new request. `key` is needed by `source` and `uri`; without one
     /// those fall back to round robin (HAProxy does the same when the key is missing).
-    pub fn pick(&mut self, servers: &[Server], rt: &[ServerRt], key: Option<LbKey<'_>>) -> Pick {
+    /// `avoid` is left out when another candidate exists: a redispatch after failed attempts
+    /// goes elsewhere (HAProxy passes the previous server as the one to avoid).
+    pub fn pick(
+        &mut self,
+        servers: &[Server],
+        rt: &[ServerRt],
+        key: Option<LbKey<'_>>,
+        avoid: Option<usize>,
+    ) -> Pick {
         self.collect_candidates(servers, rt);
+        if let Some(avoid) = avoid
+            && self.candidates.len() > 1
+        {
+            self.candidates.retain(|&i| i != avoid);
+        }
         if self.candidates.is_empty() {
             return Pick::Unavailable;
         }

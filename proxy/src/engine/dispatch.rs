@@ -5,18 +5,20 @@ use super::balance::{Balancer, LbKey, Pick};
 use super::server::BackendRt;
 use crate::config::Backend;
 
-/// Picks a server for a new request: the persistence target if it is up, else the balancer.
+/// Picks a server for a new request: the persistence target if it is up, else the balancer
+/// (staying away from `avoid` if it can).
 pub(crate) fn choose(
     backend: &Backend,
     rt: &mut BackendRt,
     pinned: Option<usize>,
     key: Option<LbKey<'_>>,
+    avoid: Option<usize>,
 ) -> Pick {
     if let Some(pick) = pinned.and_then(|i| Balancer::pick_pinned(&backend.servers, &rt.servers, i))
     {
         return pick;
     }
-    rt.balancer.pick(&backend.servers, &rt.servers, key)
+    rt.balancer.pick(&backend.servers, &rt.servers, key, avoid)
 }
 
 /// What follows a failed connection attempt.

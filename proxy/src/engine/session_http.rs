@@ -563,7 +563,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             _ => None,
         };
         let brt = &mut sh.backends[backend_id];
-        match choose(be, brt, self.txn.pinned, key) {
+        match choose(be, brt, self.txn.pinned, key, None) {
             Pick::Server(i) => {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
@@ -738,7 +738,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 };
                 // Prefer another server: the balancer moves on by itself for round robin
                 // and leastconn; hash algorithms may land on the same one again.
-                match choose(be, brt, None, key) {
+                match choose(be, brt, None, key, Some(server)) {
                     Pick::Server(i) => self.start_server(t, cfg, sh, now, backend_id, i),
                     Pick::Queue(_) | Pick::Unavailable => self.fail(t, cfg, sh, now, 503, *b"SC"),
                 }

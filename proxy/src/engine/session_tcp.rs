@@ -159,7 +159,7 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         };
         let key = (be.balance == Balance::Source).then(|| LbKey::Source(self.origin.peer.ip()));
         let brt = &mut sh.backends[backend_id];
-        match choose(be, brt, None, key) {
+        match choose(be, brt, None, key, None) {
             Pick::Server(i) => {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
@@ -293,7 +293,7 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
                 }
                 brt.release(server);
                 self.holds_slot = false;
-                match choose(be, brt, None, None) {
+                match choose(be, brt, None, None, Some(server)) {
                     Pick::Server(i) => self.start_server(t, cfg, sh, now, i),
                     Pick::Queue(_) | Pick::Unavailable => self.end(t, cfg, sh, now, *b"SC", false),
                 }
