@@ -80,7 +80,11 @@ fn weights_share_requests_proportionally_and_interleaved() {
     assert_eq!(got.iter().filter(|s| *s == "s2").count(), 2);
     // Smooth: s2's two turns are not adjacent.
     let first = got.iter().position(|s| s == "s2").unwrap_or(0);
-    assert_ne!(got.get(first + 1).map(String::as_str), Some("s2"), "{got:?}");
+    assert_ne!(
+        got.get(first + 1).map(String::as_str),
+        Some("s2"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -110,7 +114,9 @@ fn leastconn_avoids_the_busy_server() {
 
 #[test]
 fn source_hash_sticks_each_client_to_one_server() {
-    let mut h = harness("    balance source\n    server s1 10.0.1.1:8080\n    server s2 10.0.1.2:8080\n    server s3 10.0.1.3:8080\n");
+    let mut h = harness(
+        "    balance source\n    server s1 10.0.1.1:8080\n    server s2 10.0.1.2:8080\n    server s3 10.0.1.3:8080\n",
+    );
     let mut used = std::collections::BTreeSet::new();
     for last in 1..=12u8 {
         let ip: IpAddr = format!("198.51.100.{last}").parse().expect("ip");
@@ -126,7 +132,9 @@ fn source_hash_sticks_each_client_to_one_server() {
 
 #[test]
 fn uri_hash_sticks_each_path_to_one_server_ignoring_query() {
-    let mut h = harness("    balance uri\n    server s1 10.0.1.1:8080\n    server s2 10.0.1.2:8080\n    server s3 10.0.1.3:8080\n");
+    let mut h = harness(
+        "    balance uri\n    server s1 10.0.1.1:8080\n    server s2 10.0.1.2:8080\n    server s3 10.0.1.3:8080\n",
+    );
     let mut used = std::collections::BTreeSet::new();
     for i in 0..12 {
         let path = format!("/item/{i}");
@@ -153,12 +161,22 @@ fn cookie_insert_indirect_nocache_persists_and_hides_the_cookie() {
             "GET / HTTP/1.1\r\nHost: t\r\nCookie: SRV=b; other=1\r\nConnection: close\r\n\r\n",
         );
         assert_eq!(body(&r), "s2");
-        assert_eq!(header(&r, "set-cookie"), None, "indirect: no cookie re-sent");
+        assert_eq!(
+            header(&r, "set-cookie"),
+            None,
+            "indirect: no cookie re-sent"
+        );
     }
     let seen = h.net.server_requests(addr("10.0.1.2:8080"));
-    assert!(seen.iter().all(|r| r.contains("Cookie: other=1") && !r.contains("SRV=")));
+    assert!(
+        seen.iter()
+            .all(|r| r.contains("Cookie: other=1") && !r.contains("SRV="))
+    );
     // A cookie naming an unknown server is ignored and a fresh one is inserted.
-    let r = h.exchange(FRONT, "GET / HTTP/1.1\r\nCookie: SRV=zz\r\nConnection: close\r\n\r\n");
+    let r = h.exchange(
+        FRONT,
+        "GET / HTTP/1.1\r\nCookie: SRV=zz\r\nConnection: close\r\n\r\n",
+    );
     assert!(header(&r, "set-cookie").is_some_and(|c| c.starts_with("SRV=")));
 }
 
@@ -169,13 +187,17 @@ fn cookie_rewrite_replaces_the_server_value() {
     );
     for (a, name) in [("10.0.1.1:8080", "s1"), ("10.0.1.2:8080", "s2")] {
         let mut spec = HttpServer::named(name);
-        spec.extra_headers.push("Set-Cookie: SRV=session42; Path=/app".into());
+        spec.extra_headers
+            .push("Set-Cookie: SRV=session42; Path=/app".into());
         h.net.set_server(addr(a), ServerBehavior::Http(spec));
     }
     let r = h.get(FRONT, "/");
     assert_eq!(header(&r, "set-cookie"), Some("SRV=a; Path=/app"));
     for _ in 0..3 {
-        let r = h.exchange(FRONT, "GET / HTTP/1.1\r\nCookie: SRV=b\r\nConnection: close\r\n\r\n");
+        let r = h.exchange(
+            FRONT,
+            "GET / HTTP/1.1\r\nCookie: SRV=b\r\nConnection: close\r\n\r\n",
+        );
         assert_eq!(body(&r), "s2");
     }
 }
@@ -208,10 +230,14 @@ fn killed_server_goes_down_after_fall_checks_and_traffic_moves() {
     );
     h.run_for(Duration::from_millis(100));
     assert!(h.engine.server("app", "s1").is_some_and(|s| s.is_up()));
-    h.net.set_server(addr("10.0.1.1:8080"), ServerBehavior::Refuse);
+    h.net
+        .set_server(addr("10.0.1.1:8080"), ServerBehavior::Refuse);
     // The checks run every `inter` (1 s) from the first poll; two must fail.
     h.run_for(Duration::from_millis(1000));
-    assert!(h.engine.server("app", "s1").is_some_and(|s| s.is_up()), "one failure is not enough");
+    assert!(
+        h.engine.server("app", "s1").is_some_and(|s| s.is_up()),
+        "one failure is not enough"
+    );
     h.run_for(Duration::from_millis(1000));
     assert!(h.engine.server("app", "s1").is_some_and(|s| !s.is_up()));
     let events = h.engine.take_events();
@@ -227,7 +253,12 @@ fn killed_server_goes_down_after_fall_checks_and_traffic_moves() {
     h.run_for(Duration::from_millis(2100));
     assert!(h.engine.server("app", "s1").is_some_and(|s| s.is_up()));
     let events = h.engine.take_events();
-    assert!(events.iter().any(|e| e.starts_with("Server app/s1 is UP, reason: Layer4 check passed")), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("Server app/s1 is UP, reason: Layer4 check passed")),
+        "{events:?}"
+    );
     let got = served_by(&mut h, 4);
     assert!(got.contains(&"s1".to_string()));
 }
@@ -239,14 +270,23 @@ fn http_check_expect_status_marks_server_down_on_wrong_status() {
     );
     let mut sick = HttpServer::named("s1");
     sick.health_status = 503;
-    h.net.set_server(addr("10.0.1.1:8080"), ServerBehavior::Http(sick));
+    h.net
+        .set_server(addr("10.0.1.1:8080"), ServerBehavior::Http(sick));
     h.run_for(Duration::from_millis(100));
     let s1 = h.engine.server("app", "s1").expect("s1");
     assert!(!s1.is_up());
-    assert_eq!(s1.last_check.as_ref().map(|c| c.outcome.code_name()), Some("L7STS"));
+    assert_eq!(
+        s1.last_check.as_ref().map(|c| c.outcome.code_name()),
+        Some("L7STS")
+    );
     let events = h.engine.take_events();
     assert!(events.iter().any(|e| e.starts_with("Server app/s1 is DOWN, reason: Layer7 wrong status, code: 503, info: \"Service Unavailable\"")), "{events:?}");
-    assert!(h.net.server_requests(addr("10.0.1.2:8080")).iter().any(|r| r.starts_with("GET /health HTTP/1.0\r\n")));
+    assert!(
+        h.net
+            .server_requests(addr("10.0.1.2:8080"))
+            .iter()
+            .any(|r| r.starts_with("GET /health HTTP/1.0\r\n"))
+    );
     assert_eq!(served_by(&mut h, 2), ["s2", "s2"]);
 }
 
@@ -255,18 +295,34 @@ fn backend_without_server_up_answers_503_and_backup_takes_over() {
     let mut h = harness(
         "    server s1 10.0.1.1:8080 check inter 500ms fall 1\n    server s2 10.0.1.2:8080 check inter 500ms fall 1 backup\n    server s3 10.0.1.3:8080 check inter 500ms fall 1 backup\n",
     );
-    assert_eq!(served_by(&mut h, 3), ["s1"; 3], "backups idle while the primary is up");
-    h.net.set_server(addr("10.0.1.1:8080"), ServerBehavior::Refuse);
+    assert_eq!(
+        served_by(&mut h, 3),
+        ["s1"; 3],
+        "backups idle while the primary is up"
+    );
+    h.net
+        .set_server(addr("10.0.1.1:8080"), ServerBehavior::Refuse);
     h.run_for(Duration::from_millis(600));
-    assert_eq!(served_by(&mut h, 3), ["s2"; 3], "only the first backup is used");
-    h.net.set_server(addr("10.0.1.2:8080"), ServerBehavior::Refuse);
-    h.net.set_server(addr("10.0.1.3:8080"), ServerBehavior::Refuse);
+    assert_eq!(
+        served_by(&mut h, 3),
+        ["s2"; 3],
+        "only the first backup is used"
+    );
+    h.net
+        .set_server(addr("10.0.1.2:8080"), ServerBehavior::Refuse);
+    h.net
+        .set_server(addr("10.0.1.3:8080"), ServerBehavior::Refuse);
     h.run_for(Duration::from_millis(600));
     let r = h.get(FRONT, "/");
     assert_eq!(status(&r), 503, "{r}");
     assert!(r.contains("No server is available to handle this request."));
     let events = h.engine.take_events();
-    assert!(events.iter().any(|e| e == "backend app has no server available!"), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e == "backend app has no server available!"),
+        "{events:?}"
+    );
 }
 
 #[test]
@@ -276,12 +332,19 @@ fn slow_server_gets_504_after_timeout_server() {
     let id = h.net.client(addr(FRONT));
     h.net.remote_send(id, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     h.run_for(Duration::from_millis(1900));
-    assert_eq!(h.net.remote_recv_text(id), "", "nothing before timeout server");
+    assert_eq!(
+        h.net.remote_recv_text(id),
+        "",
+        "nothing before timeout server"
+    );
     h.run_for(Duration::from_millis(200));
     let r = h.net.remote_recv_text(id);
     assert_eq!(status(&r), 504, "{r}");
     assert!(h.net.remote_sees_eof(id));
-    assert_eq!(h.engine.backend_counters("app").map(|c| c.response_errors), Some(1));
+    assert_eq!(
+        h.engine.backend_counters("app").map(|c| c.response_errors),
+        Some(1)
+    );
 }
 
 #[test]
@@ -316,7 +379,10 @@ backend app
     assert_eq!(header(&r, "x-server"), None);
     let seen = &h.net.server_requests(addr("10.0.1.1:8080"))[0];
     assert!(seen.contains("X-Added: yes\r\n"), "{seen}");
-    assert!(seen.contains("X-Env: prod\r\n") && !seen.contains("X-Env: dev"), "{seen}");
+    assert!(
+        seen.contains("X-Env: prod\r\n") && !seen.contains("X-Env: dev"),
+        "{seen}"
+    );
     assert!(!seen.contains("X-Secret"), "{seen}");
     assert!(!seen.contains("X-Admin"), "{seen}");
     assert!(seen.contains("X-Forwarded-For: 192.0.2.1\r\n"), "{seen}");
@@ -352,12 +418,18 @@ backend app
         "GET /admin/panel HTTP/1.1\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status(&r), 200, "allow from the internal network");
-    let r = h.exchange(FRONT, "GET / HTTP/1.1\r\nX-Bad: 1\r\nConnection: close\r\n\r\n");
+    let r = h.exchange(
+        FRONT,
+        "GET / HTTP/1.1\r\nX-Bad: 1\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(status(&r), 400);
     let r = h.exchange(FRONT, "DELETE /x HTTP/1.1\r\nConnection: close\r\n\r\n");
     assert_eq!(status(&r), 403);
     assert_eq!(status(&h.get(FRONT, "/ok")), 200);
-    assert_eq!(h.engine.frontend_counters("web").map(|c| c.denied_requests), Some(3));
+    assert_eq!(
+        h.engine.frontend_counters("web").map(|c| c.denied_requests),
+        Some(3)
+    );
     assert_eq!(h.net.server_requests(addr("10.0.1.1:8080")).len(), 2);
 }
 
@@ -384,8 +456,14 @@ backend app
     assert_eq!(header(&r, "location"), Some("/new"));
     let r = h.get(FRONT, "/moved/a?b=c");
     assert_eq!(status(&r), 302);
-    assert_eq!(header(&r, "location"), Some("https://example.org/moved/a?b=c"));
-    let r = h.exchange(FRONT, "GET /p HTTP/1.1\r\nHost: SECURE.example\r\nConnection: close\r\n\r\n");
+    assert_eq!(
+        header(&r, "location"),
+        Some("https://example.org/moved/a?b=c")
+    );
+    let r = h.exchange(
+        FRONT,
+        "GET /p HTTP/1.1\r\nHost: SECURE.example\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(header(&r, "location"), Some("https://SECURE.example/p"));
     assert!(h.net.server_requests(addr("10.0.1.1:8080")).is_empty());
 }
@@ -418,8 +496,10 @@ fn server_maxconn_queues_then_serves_in_order() {
     let ids: Vec<u32> = (0..3)
         .map(|i| {
             let id = h.net.client(addr(FRONT));
-            h.net
-                .remote_send(id, format!("GET /{i} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes());
+            h.net.remote_send(
+                id,
+                format!("GET /{i} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes(),
+            );
             id
         })
         .collect();
@@ -430,8 +510,16 @@ fn server_maxconn_queues_then_serves_in_order() {
     for id in ids {
         assert_eq!(status(&h.net.remote_recv_text(id)), 200);
     }
-    let seen: Vec<String> = h.net.server_requests(addr("10.0.1.1:8080")).iter().map(|r| r.lines().next().unwrap_or("").to_string()).collect();
-    assert_eq!(seen, ["GET /0 HTTP/1.1", "GET /1 HTTP/1.1", "GET /2 HTTP/1.1"]);
+    let seen: Vec<String> = h
+        .net
+        .server_requests(addr("10.0.1.1:8080"))
+        .iter()
+        .map(|r| r.lines().next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        seen,
+        ["GET /0 HTTP/1.1", "GET /1 HTTP/1.1", "GET /2 HTTP/1.1"]
+    );
     assert_eq!(h.engine.backend_counters("app").map(|c| c.qmax), Some(2));
 }
 
@@ -455,21 +543,28 @@ fn queue_timeout_answers_503() {
 
 #[test]
 fn retries_then_redispatch_reach_another_server() {
-    let mut h = harness("    retries 2\n    option redispatch\n    server s1 10.0.1.1:8080\n    server s2 10.0.1.2:8080\n");
-    h.net.set_server(addr("10.0.1.1:8080"), ServerBehavior::Refuse);
+    let mut h = harness(
+        "    retries 2\n    option redispatch\n    server s1 10.0.1.1:8080\n    server s2 10.0.1.2:8080\n",
+    );
+    h.net
+        .set_server(addr("10.0.1.1:8080"), ServerBehavior::Refuse);
     assert_eq!(served_by(&mut h, 4), ["s2"; 4]);
     let c = h.engine.backend_counters("app").cloned().expect("app");
     // Each request the balancer sends to s1 makes three attempts (the first and `retries 2`):
     // two on s1, and the last retry redispatched to s2.
     assert!(c.redispatches >= 1);
     assert_eq!(c.connect_errors, 2 * c.redispatches);
-    assert_eq!(c.retries, c.redispatches, "one plain retry per request before the redispatch");
+    assert_eq!(
+        c.retries, c.redispatches,
+        "one plain retry per request before the redispatch"
+    );
 }
 
 #[test]
 fn without_redispatch_a_dead_server_means_503_after_retries() {
     let mut h = harness("    retries 2\n    server s1 10.0.1.1:8080\n");
-    h.net.set_server(addr("10.0.1.1:8080"), ServerBehavior::Blackhole);
+    h.net
+        .set_server(addr("10.0.1.1:8080"), ServerBehavior::Blackhole);
     let id = h.net.client(addr(FRONT));
     h.net.remote_send(id, b"GET / HTTP/1.1\r\n\r\n");
     // Three attempts of `timeout connect` (1s) each.
@@ -496,7 +591,10 @@ fn keep_alive_and_pipelining_answer_in_request_order() {
         .map(|resp| resp.rsplit("\r\n\r\n").next().unwrap_or(""))
         .collect();
     assert_eq!(bodies, ["s1", "s2", "s1"], "{r}");
-    assert!(!h.net.remote_sees_eof(id), "keep-alive: the client connection stays open");
+    assert!(
+        !h.net.remote_sees_eof(id),
+        "keep-alive: the client connection stays open"
+    );
     // One more on the same connection.
     h.net.remote_send(id, b"GET /d HTTP/1.1\r\nHost: t\r\n\r\n");
     h.run_for(Duration::from_millis(100));
@@ -518,7 +616,10 @@ fn server_connection_is_reused_for_the_same_server() {
 #[test]
 fn bad_request_gets_400_and_slow_head_gets_408() {
     let mut h = harness(TWO);
-    let r = h.exchange(FRONT, "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+    let r = h.exchange(
+        FRONT,
+        "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+    );
     assert_eq!(status(&r), 400, "{r}");
     let id = h.net.client(addr(FRONT));
     h.net.remote_send(id, b"GET / HTTP/1.1\r\nHost: t\r\n");
@@ -533,7 +634,10 @@ fn bodies_stream_through_partial_writes() {
     let mut h = harness("    server s1 10.0.1.1:8080\n");
     h.net.max_send_per_call = Some(7);
     let payload = "x".repeat(30_000);
-    let req = format!("POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}", payload.len());
+    let req = format!(
+        "POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        payload.len()
+    );
     let id = h.net.client(addr(FRONT));
     let mut sent = 0;
     let mut r = String::new();

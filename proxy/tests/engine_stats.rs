@@ -57,7 +57,10 @@ fn harness() -> Harness {
 const AUTH: &str = "Authorization: Basic YWRtaW46czNjcmV0\r\n";
 
 fn stats_get(h: &mut Harness, path: &str, auth: &str) -> String {
-    h.exchange(FRONT, &format!("GET {path} HTTP/1.1\r\nHost: box\r\n{auth}Connection: close\r\n\r\n"))
+    h.exchange(
+        FRONT,
+        &format!("GET {path} HTTP/1.1\r\nHost: box\r\n{auth}Connection: close\r\n\r\n"),
+    )
 }
 
 #[test]
@@ -65,8 +68,15 @@ fn stats_needs_the_configured_credentials() {
     let mut h = harness();
     let r = stats_get(&mut h, "/stats", "");
     assert_eq!(status(&r), 401);
-    assert_eq!(header(&r, "www-authenticate"), Some("Basic realm=\"HAProxy Statistics\""));
-    let r = stats_get(&mut h, "/stats", "Authorization: Basic YWRtaW46d3Jvbmc=\r\n");
+    assert_eq!(
+        header(&r, "www-authenticate"),
+        Some("Basic realm=\"HAProxy Statistics\"")
+    );
+    let r = stats_get(
+        &mut h,
+        "/stats",
+        "Authorization: Basic YWRtaW46d3Jvbmc=\r\n",
+    );
     assert_eq!(status(&r), 401);
     assert_eq!(status(&stats_get(&mut h, "/stats", AUTH)), 200);
 }
@@ -86,7 +96,10 @@ fn html_page_reads_on_a_phone_and_shows_the_box() {
         Some(page.len())
     );
     assert!(page.contains("name=\"viewport\" content=\"width=device-width"));
-    assert!(page.contains("<td class=\"n\">eth0</td><td>up</td><td>1234</td>"), "{page}");
+    assert!(
+        page.contains("<td class=\"n\">eth0</td><td>up</td><td>1234</td>"),
+        "{page}"
+    );
     assert!(page.contains("3.0 MiB / 20.0 MiB"), "{page}");
     assert!(page.contains("5 / 64"));
     assert!(page.contains("<h2>app</h2>") && page.contains(">s1<") && page.contains(">BACKEND<"));
@@ -113,7 +126,13 @@ fn csv_has_haproxy_header_and_one_row_per_proxy_and_server() {
     let names: Vec<(&str, &str)> = rows.iter().map(|r| (r[0], r[1])).collect();
     assert_eq!(
         names,
-        [("web", "FRONTEND"), ("app", "s1"), ("app", "s2"), ("app", "BACKEND"), ("stats", "BACKEND")]
+        [
+            ("web", "FRONTEND"),
+            ("app", "s1"),
+            ("app", "s2"),
+            ("app", "BACKEND"),
+            ("stats", "BACKEND")
+        ]
     );
     let row = |px: &str, sv: &str| rows.iter().find(|r| r[0] == px && r[1] == sv).expect("row");
     let web = row("web", "FRONTEND");
@@ -143,11 +162,17 @@ fn csv_has_haproxy_header_and_one_row_per_proxy_and_server() {
 #[test]
 fn engine_renders_csv_directly_for_the_console() {
     let mut h = harness();
-    h.net.set_server(addr("10.0.1.1:8080"), proxy::engine::testing::ServerBehavior::Refuse);
+    h.net.set_server(
+        addr("10.0.1.1:8080"),
+        proxy::engine::testing::ServerBehavior::Refuse,
+    );
     h.run_for(std::time::Duration::from_millis(3100));
     let mut csv = String::new();
     h.engine.render_stats_csv(&mut csv);
-    let s1 = csv.lines().find(|l| l.starts_with("app,s1,")).expect("s1 row");
+    let s1 = csv
+        .lines()
+        .find(|l| l.starts_with("app,s1,"))
+        .expect("s1 row");
     let cells: Vec<&str> = s1.split(',').collect();
     assert_eq!(cells[17], "DOWN");
     assert_eq!(cells[36], "L4CON");

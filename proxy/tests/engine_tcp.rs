@@ -46,7 +46,8 @@ fn bytes_are_relayed_both_ways() {
 #[test]
 fn half_close_is_relayed_and_the_other_direction_keeps_flowing() {
     let mut h = harness("    server m 10.0.1.1:7000\n");
-    h.net.set_server(addr("10.0.1.1:7000"), ServerBehavior::Manual);
+    h.net
+        .set_server(addr("10.0.1.1:7000"), ServerBehavior::Manual);
     let client = h.net.client(addr(FRONT));
     h.net.remote_send(client, b"request");
     h.net.remote_shutdown(client);
@@ -55,7 +56,10 @@ fn half_close_is_relayed_and_the_other_direction_keeps_flowing() {
     assert_eq!(conns.len(), 1);
     let server = conns[0];
     assert_eq!(h.net.remote_recv_text(server), "request");
-    assert!(h.net.remote_sees_eof(server), "the client's FIN reached the server");
+    assert!(
+        h.net.remote_sees_eof(server),
+        "the client's FIN reached the server"
+    );
     // The server still talks after the client's half-close.
     h.net.remote_send(server, b"reply part 1, ");
     h.run_for(Duration::from_millis(10));
@@ -87,18 +91,29 @@ fn refused_connects_are_retried_then_redispatched() {
     }
     let c = h.engine.backend_counters("fwd").cloned().expect("fwd");
     assert!(c.redispatches >= 1);
-    assert_eq!(c.connect_errors, 3 * c.redispatches, "three attempts on the dead server, the fourth elsewhere");
+    assert_eq!(
+        c.connect_errors,
+        3 * c.redispatches,
+        "three attempts on the dead server, the fourth elsewhere"
+    );
 }
 
 #[test]
 fn connect_timeout_then_redispatch_on_last_retry() {
-    let mut h = harness("    retries 1\n    option redispatch\n    server hole 10.0.1.1:7\n    server live 10.0.1.2:7\n");
-    h.net.set_server(addr("10.0.1.1:7"), ServerBehavior::Blackhole);
+    let mut h = harness(
+        "    retries 1\n    option redispatch\n    server hole 10.0.1.1:7\n    server live 10.0.1.2:7\n",
+    );
+    h.net
+        .set_server(addr("10.0.1.1:7"), ServerBehavior::Blackhole);
     h.net.set_server(addr("10.0.1.2:7"), ServerBehavior::Echo);
     let id = h.net.client(addr(FRONT));
     h.net.remote_send(id, b"x");
     h.run_for(Duration::from_millis(900));
-    assert_eq!(h.net.remote_recv_text(id), "", "still connecting to the black hole");
+    assert_eq!(
+        h.net.remote_recv_text(id),
+        "",
+        "still connecting to the black hole"
+    );
     h.run_for(Duration::from_millis(200));
     assert_eq!(h.net.remote_recv_text(id), "x");
 }
@@ -116,7 +131,8 @@ fn no_retries_left_closes_the_client() {
 #[test]
 fn maxconn_queues_tcp_clients_until_a_slot_frees() {
     let mut h = harness("    timeout queue 5s\n    server m 10.0.1.1:7000 maxconn 1\n");
-    h.net.set_server(addr("10.0.1.1:7000"), ServerBehavior::Manual);
+    h.net
+        .set_server(addr("10.0.1.1:7000"), ServerBehavior::Manual);
     let a = h.net.client(addr(FRONT));
     let b = h.net.client(addr(FRONT));
     h.run_for(Duration::from_millis(10));

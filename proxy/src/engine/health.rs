@@ -26,7 +26,11 @@ enum Phase<C> {
     /// Next check at this instant (`None`: at the first poll).
     Wait(Option<Instant>),
     /// Connecting.
-    Connect { conn: C, started: Instant, until: Instant },
+    Connect {
+        conn: C,
+        started: Instant,
+        until: Instant,
+    },
     /// HTTP: sending the request (`sent` bytes so far) and reading the status line.
     Http {
         conn: C,
@@ -95,12 +99,9 @@ impl<C: Copy + Eq + core::fmt::Debug> Check<C> {
                         };
                         None
                     }
-                    Err(_) => self.finish(
-                        now,
-                        now,
-                        inter,
-                        CheckOutcome::Layer4Conn("No free socket"),
-                    ),
+                    Err(_) => {
+                        self.finish(now, now, inter, CheckOutcome::Layer4Conn("No free socket"))
+                    }
                 }
             }
             Phase::Connect {

@@ -136,13 +136,7 @@ impl Syslog<'_> {
             }
             let level = level.max(target.min_level);
             self.scratch.clear();
-            frame(
-                self.scratch,
-                target,
-                level,
-                self.clock.civil(now),
-                message,
-            );
+            frame(self.scratch, target, level, self.clock.civil(now), message);
             let bytes = self.scratch.as_bytes();
             let len = bytes.len().min(usize::from(target.max_len));
             transport.send_datagram(target.addr, &bytes[..len]);

@@ -140,6 +140,9 @@ pub(crate) fn send_from<T: Transport>(t: &mut T, conn: T::Conn, buf: &mut Buf) -
     n
 }
 
+// Sessions live in a table allocated once at start-up, so the size difference between the
+// variants costs memory that is reserved anyway; boxing would add an allocation per accept.
+#[allow(clippy::large_enum_variant)]
 enum Session<C> {
     Http(HttpSession<C>),
     Tcp(TcpSession<C>),
@@ -323,7 +326,8 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
                 let fe = &self.config.frontends[fi];
                 let need = if fe.mode == Mode::Http { 4 } else { 2 };
                 let fe_count = self.shared.frontends[fi].counters.scur;
-                if fe_count >= fe.maxconn || self.shared.active_sessions >= self.config.global.maxconn
+                if fe_count >= fe.maxconn
+                    || self.shared.active_sessions >= self.config.global.maxconn
                 {
                     break; // clients wait in the listen backlog
                 }
@@ -404,8 +408,7 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
                         fe.name,
                         mode
                     );
-                    self.shared
-                        .send_line(t, &fe.log.targets, Level::Info, now);
+                    self.shared.send_line(t, &fe.log.targets, Level::Info, now);
                 }
                 // Serve what already arrived without waiting for the next poll.
                 self.step_slot(t, slot, now);
@@ -434,7 +437,11 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
                 let active = brt.servers[s].active;
                 let line = &mut self.shared.line;
                 line.clear();
-                let word = if transition == Transition::WentDown { "DOWN" } else { "UP" };
+                let word = if transition == Transition::WentDown {
+                    "DOWN"
+                } else {
+                    "UP"
+                };
                 let _ = write!(
                     line,
                     "Server {}/{} is {word}, reason: {}",
@@ -494,7 +501,12 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
             .iter()
             .flatten()
             .filter_map(|s| s.deadline(&self.config));
-        let checks = self.checks.iter().flatten().flatten().filter_map(Check::deadline);
+        let checks = self
+            .checks
+            .iter()
+            .flatten()
+            .flatten()
+            .filter_map(Check::deadline);
         sessions.chain(checks).min()
     }
 
@@ -532,7 +544,11 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
 
     /// Counters of a frontend, by name.
     pub fn frontend_counters(&self, frontend: &str) -> Option<&Counters> {
-        let i = self.config.frontends.iter().position(|f| f.name == frontend)?;
+        let i = self
+            .config
+            .frontends
+            .iter()
+            .position(|f| f.name == frontend)?;
         Some(&self.shared.frontends.get(i)?.counters)
     }
 
@@ -554,7 +570,13 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
             auth: Vec::new(),
             refresh: None,
         };
-        stats::render_html(out, &self.config, &self.shared, self.now, page.unwrap_or(&default));
+        stats::render_html(
+            out,
+            &self.config,
+            &self.shared,
+            self.now,
+            page.unwrap_or(&default),
+        );
     }
 
     /// Resets every connection and cancels running checks (before a reboot or a new

@@ -41,7 +41,11 @@ impl ResourceLimits {
     /// is the kernel, the network stack's socket buffers and the heap's slack). Each session is
     /// costed as an HTTP session, the larger kind, so any mix of sessions fits.
     pub fn from_ram(ram_bytes: usize) -> ResourceLimits {
-        let buffer_size = if ram_bytes >= 128 << 20 { 16 << 10 } else { 8 << 10 };
+        let buffer_size = if ram_bytes >= 128 << 20 {
+            16 << 10
+        } else {
+            8 << 10
+        };
         let budget = ram_bytes / 4;
         let per_session = 4 * buffer_size + http_session_overhead(buffer_size);
         let max_sessions = (budget / per_session).clamp(1, 65_535);

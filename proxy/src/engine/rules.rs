@@ -14,7 +14,7 @@ use crate::config::{
     Acl, AclRef, AclTest, BuiltinAcl, Condition, Fetch, HttpRequestAction, HttpRequestRule,
     HttpResponseAction, HttpResponseRule, Redirect, RedirectKind,
 };
-use crate::http::{HeaderOp, Head};
+use crate::http::{Head, HeaderOp};
 
 /// What ACLs can look at.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +72,9 @@ fn builtin_matches(acl: BuiltinAcl, req: &RequestView<'_>) -> bool {
         BuiltinAcl::False => false,
         BuiltinAcl::Localhost => match req.src {
             IpAddr::V4(a) => a.is_loopback(),
-            IpAddr::V6(a) => a.is_loopback() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+            IpAddr::V6(a) => {
+                a.is_loopback() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
         },
         other => req
             .head

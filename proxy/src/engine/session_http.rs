@@ -38,7 +38,9 @@ use super::stats;
 use super::time::{Instant, deadline, earliest};
 use super::transport::{ConnState, Transport};
 use super::{Status, recv_into, send_from};
-use crate::config::{Backend, Balance, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat};
+use crate::config::{
+    Backend, Balance, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat,
+};
 use crate::http::{
     ClientSide, CookieMode, CookiePolicy, Direction, Event, ForwardedFor, HeaderOp, HttpError,
     HttpMode, Limits, MethodKind, Next, Persist, Persistence, RequestRewrite, ResponseCookie,
@@ -235,7 +237,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Reads from both sockets into the receive buffers; notes closes and failures.
-    fn pump_io<T: Transport<Conn = C>>(&mut self, t: &mut T, sh: &mut Shared, now: Instant) -> bool {
+    fn pump_io<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        sh: &mut Shared,
+        now: Instant,
+    ) -> bool {
         let mut progress = false;
         let n = recv_into(t, self.client, &mut self.c_rx);
         if n > 0 {
@@ -495,14 +502,18 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         // The request head for the server: rules, X-Forwarded-For, persistence cookie.
         let req = self.cside.request();
         let policy = cookie_policy(be);
-        let xff = fe.forwardfor.as_ref().or(be.forwardfor.as_ref()).and_then(|f| {
-            let client = self.origin.peer.ip();
-            (!f.except.is_some_and(|net| net.contains(client))).then_some(ForwardedFor {
-                header: &f.header,
-                client,
-                if_none: f.if_none,
-            })
-        });
+        let xff = fe
+            .forwardfor
+            .as_ref()
+            .or(be.forwardfor.as_ref())
+            .and_then(|f| {
+                let client = self.origin.peer.ip();
+                (!f.except.is_some_and(|net| net.contains(client))).then_some(ForwardedFor {
+                    header: &f.header,
+                    client,
+                    if_none: f.if_none,
+                })
+            });
         let rewrite = RequestRewrite {
             ops: &ops,
             forwarded_for: xff,
@@ -776,12 +787,14 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 break;
             }
         }
-        if self.client_eof && !self.cside.request_complete() && self.c_rx.is_empty() {
-            if self.cside.on_eof().is_err() {
-                sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-                self.abort_all(t, cfg, sh, now, *b"CD");
-                return true;
-            }
+        if self.client_eof
+            && !self.cside.request_complete()
+            && self.c_rx.is_empty()
+            && self.cside.on_eof().is_err()
+        {
+            sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+            self.abort_all(t, cfg, sh, now, *b"CD");
+            return true;
         }
 
         // Response.
@@ -1021,7 +1034,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 s.counters.response_errors += 1;
             }
         }
-        let phase = if self.txn.response_started { b'D' } else { b'H' };
+        let phase = if self.txn.response_started {
+            b'D'
+        } else {
+            b'H'
+        };
         let status = e.status(Direction::Response);
         let cause = if status == 500 { b'P' } else { b'S' };
         if self.txn.response_started {
@@ -1198,7 +1215,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let _ = write!(
             out,
             "HTTP/1.1 200 OK\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-            if csv { "text/plain" } else { "text/html; charset=utf-8" },
+            if csv {
+                "text/plain"
+            } else {
+                "text/html; charset=utf-8"
+            },
             body.len()
         );
         if let (Some(refresh), false) = (page.refresh, csv) {
@@ -1289,15 +1310,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     }
                     return;
                 }
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d)
-                {
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d) {
                     sh.frontends[self.origin.frontend].counters.client_aborts += 1;
                     self.abort_all(t, cfg, sh, now, *b"cD");
                 }
             }
             Phase::Reply | Phase::Close => {
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d)
-                {
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d) {
                     t.abort(self.client);
                     self.drop_server(t, true);
                     self.phase = Phase::Done;
@@ -1309,7 +1328,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     // ---- logging and teardown -----------------------------------------------------------
 
-    fn log<T: Transport<Conn = C>>(&mut self, t: &mut T, cfg: &Config, sh: &mut Shared, now: Instant) {
+    fn log<T: Transport<Conn = C>>(
+        &mut self,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+    ) {
         if self.txn.logged || self.txn.unlogged {
             return;
         }
@@ -1318,7 +1343,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         if fe.log.targets.is_empty() || fe.log.format == LogFormat::Default {
             return;
         }
-        if fe.log.dontlognull && self.txn.bytes_in == 0 && self.c_rx.is_empty() && self.txn.head_at.is_none() {
+        if fe.log.dontlognull
+            && self.txn.bytes_in == 0
+            && self.c_rx.is_empty()
+            && self.txn.head_at.is_none()
+        {
             return;
         }
         write_http_log(self, cfg, sh, now, fe);
@@ -1326,7 +1355,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Gives the buffers back and releases whatever the session still holds.
-    pub(crate) fn teardown<T: Transport<Conn = C>>(mut self, t: &mut T, sh: &mut Shared, me: Waiter) {
+    pub(crate) fn teardown<T: Transport<Conn = C>>(
+        mut self,
+        t: &mut T,
+        sh: &mut Shared,
+        me: Waiter,
+    ) {
         if self.phase != Phase::Done {
             self.drop_server(t, true);
             t.abort(self.client);

@@ -29,8 +29,12 @@ const MAX_ROUNDS: usize = 8;
 enum Phase {
     /// Choose a server (first step, or waiting for a slot).
     Dispatch,
-    Queued { until: Option<Instant> },
-    Connect { until: Option<Instant> },
+    Queued {
+        until: Option<Instant>,
+    },
+    Connect {
+        until: Option<Instant>,
+    },
     Relay,
     Done,
 }
@@ -356,7 +360,10 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
             sh.frontends[self.origin.frontend].counters.bytes_out += n as u64;
         }
         // Half-close: relay a FIN once everything before it is delivered.
-        if !self.client_eof && !t.state(self.client).peer_may_send() && t.recv_available(self.client) == 0 {
+        if !self.client_eof
+            && !t.state(self.client).peer_may_send()
+            && t.recv_available(self.client) == 0
+        {
             self.client_eof = true;
             progress = true;
         }
@@ -532,7 +539,12 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         sh.send_line(t, &fe.log.targets, Level::Info, now);
     }
 
-    pub(crate) fn teardown<T: Transport<Conn = C>>(mut self, t: &mut T, sh: &mut Shared, me: Waiter) {
+    pub(crate) fn teardown<T: Transport<Conn = C>>(
+        mut self,
+        t: &mut T,
+        sh: &mut Shared,
+        me: Waiter,
+    ) {
         if self.phase != Phase::Done {
             if let Some(conn) = self.srv.take() {
                 t.abort(conn);

@@ -46,7 +46,11 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn new(config: &Config, pool: BufferPool, max_sessions: usize) -> Shared {
         Shared {
-            frontends: config.frontends.iter().map(|_| FrontendRt::default()).collect(),
+            frontends: config
+                .frontends
+                .iter()
+                .map(|_| FrontendRt::default())
+                .collect(),
             backends: config
                 .backends
                 .iter()

@@ -59,12 +59,57 @@ pub struct NicStats {
 
 /// HAProxy's CSV columns, in order, as far as bareproxy emits them (manual 9.1).
 pub const CSV_COLUMNS: [&str; 51] = [
-    "pxname", "svname", "qcur", "qmax", "scur", "smax", "slim", "stot", "bin", "bout", "dreq",
-    "dresp", "ereq", "econ", "eresp", "wretr", "wredis", "status", "weight", "act", "bck",
-    "chkfail", "chkdown", "lastchg", "downtime", "qlimit", "pid", "iid", "sid", "throttle",
-    "lbtot", "tracked", "type", "rate", "rate_lim", "rate_max", "check_status", "check_code",
-    "check_duration", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
-    "hanafail", "req_rate", "req_rate_max", "req_tot", "cli_abrt", "srv_abrt",
+    "pxname",
+    "svname",
+    "qcur",
+    "qmax",
+    "scur",
+    "smax",
+    "slim",
+    "stot",
+    "bin",
+    "bout",
+    "dreq",
+    "dresp",
+    "ereq",
+    "econ",
+    "eresp",
+    "wretr",
+    "wredis",
+    "status",
+    "weight",
+    "act",
+    "bck",
+    "chkfail",
+    "chkdown",
+    "lastchg",
+    "downtime",
+    "qlimit",
+    "pid",
+    "iid",
+    "sid",
+    "throttle",
+    "lbtot",
+    "tracked",
+    "type",
+    "rate",
+    "rate_lim",
+    "rate_max",
+    "check_status",
+    "check_code",
+    "check_duration",
+    "hrsp_1xx",
+    "hrsp_2xx",
+    "hrsp_3xx",
+    "hrsp_4xx",
+    "hrsp_5xx",
+    "hrsp_other",
+    "hanafail",
+    "req_rate",
+    "req_rate_max",
+    "req_tot",
+    "cli_abrt",
+    "srv_abrt",
 ];
 
 /// The 401 answer to a stats request without valid credentials.
@@ -299,7 +344,10 @@ pub fn render_html(out: &mut String, cfg: &Config, sh: &Shared, now: Instant, pa
             refresh.as_secs().max(1)
         );
     }
-    let _ = write!(out, "<title>bareproxy statistics</title><style>{STYLE}</style></head><body>");
+    let _ = write!(
+        out,
+        "<title>bareproxy statistics</title><style>{STYLE}</style></head><body>"
+    );
     out.push_str("<h1>bareproxy statistics</h1>");
 
     // The box.
@@ -414,9 +462,9 @@ pub fn render_html(out: &mut String, cfg: &Config, sh: &Shared, now: Instant, pa
     if current.is_some() {
         out.push_str("</table></div>");
     }
-    let _ = write!(
-        out,
-        "<p>CSV: <a href=\"{0};csv\">{0};csv</a></p></body></html>\n",
-        page.uri
-    );
+    out.push_str("<p>CSV: <a href=\"");
+    escape(out, &page.uri);
+    out.push_str(";csv\">");
+    escape(out, &page.uri);
+    out.push_str(";csv</a></p></body></html>\n");
 }

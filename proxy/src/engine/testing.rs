@@ -218,7 +218,9 @@ impl SimNet {
         if link.to_engine.fin || link.state != LinkState::Open {
             return 0;
         }
-        let n = bytes.len().min(window.saturating_sub(link.to_engine.data.len()));
+        let n = bytes
+            .len()
+            .min(window.saturating_sub(link.to_engine.data.len()));
         link.to_engine.data.extend(&bytes[..n]);
         n
     }
@@ -356,10 +358,7 @@ fn serve_http(link: &mut Link, spec: &HttpServer, now: Instant, heads: &mut Vec<
         return;
     }
     state.inbox.extend(link.from_engine.data.drain(..));
-    loop {
-        let Some(end) = state.inbox.windows(4).position(|w| w == b"\r\n\r\n") else {
-            break;
-        };
+    while let Some(end) = state.inbox.windows(4).position(|w| w == b"\r\n\r\n") {
         let head = String::from_utf8_lossy(&state.inbox[..end + 4]).into_owned();
         let length = head
             .lines()
@@ -397,7 +396,14 @@ fn serve_http(link: &mut Link, spec: &HttpServer, now: Instant, heads: &mut Vec<
             break;
         };
         let (status, reason) = if path == spec.health_path {
-            (spec.health_status, if spec.health_status == 200 { "OK" } else { "Service Unavailable" })
+            (
+                spec.health_status,
+                if spec.health_status == 200 {
+                    "OK"
+                } else {
+                    "Service Unavailable"
+                },
+            )
         } else {
             (200, "OK")
         };
@@ -440,10 +446,7 @@ impl Transport for SimNet {
     }
 
     fn connect(&mut self, remote: SocketAddr) -> Result<SimConn, ConnectError> {
-        if self
-            .max_links
-            .is_some_and(|max| self.open_links() >= max)
-        {
+        if self.max_links.is_some_and(|max| self.open_links() >= max) {
             return Err(ConnectError::NoSocket);
         }
         Ok(SimConn(self.new_link(LinkState::Connecting, Some(remote))))

@@ -62,7 +62,11 @@ impl Harness {
     }
 
     /// Runs until `done` holds, at most `limit` of simulated time; returns whether it held.
-    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&mut Harness) -> bool) -> bool {
+    pub fn run_until(
+        &mut self,
+        limit: Duration,
+        mut done: impl FnMut(&mut Harness) -> bool,
+    ) -> bool {
         for _ in 0..limit.as_millis() {
             if done(self) {
                 return true;
