@@ -81,9 +81,13 @@
 //! closed sockets so that it goes out without waiting for the next interrupt.
 //!
 //! # Targets
-//! `no_std` + `alloc`, no atomics (ARMv5TE has none); builds for ARMv7-A and big-endian ARMv5TE.
-//! On ARMv5TE the board crate must enable heapless's `portable-atomic-critical-section` feature,
-//! which smoltcp's dependency needs there.
+//! `no_std` + `alloc`, no atomics (ARMv5TE has none). Builds for `armv7a-none-eabi` and for the
+//! big-endian `linker/armebv5te-none-eabi.json` (with `-Zbuild-std=core,alloc`). If a later
+//! dependency update makes heapless need `AtomicUsize` there, the board crate enables heapless's
+//! `portable-atomic-critical-section` feature.
+//!
+//! smoltcp compile-time sizes set here: 4 interface addresses, 32 neighbour-cache entries. smoltcp
+//! refuses to build if another crate selects a different value of the same setting.
 #![no_std]
 
 extern crate alloc;

@@ -346,11 +346,12 @@ impl<N: Nic> Stack<N> {
         backlog: usize,
     ) -> Result<ListenerId, ListenError> {
         let endpoint = endpoint.into();
-        let id = self.pool.listen(endpoint, backlog)?;
+        // Reserve first so that pool and gate cannot disagree on the number of pools.
         self.gate
             .ports
             .try_reserve(1)
             .map_err(|_| ListenError::OutOfMemory)?;
+        let id = self.pool.listen(endpoint, backlog)?;
         self.gate.ports.push(GatedPort {
             endpoint,
             open: core::cell::Cell::new(0),

@@ -276,3 +276,48 @@ fn arp_and_ndp_floods_are_answered_and_do_not_stop_service() {
     assert!(stats.gate.frames_out >= 2 * EACH, "{:?}", stats.gate);
     echo_still_works(&mut stack, &mut diag, &mut peer, &mut clock, 45_002);
 }
+
+#[test]
+fn a_flood_is_taken_in_bounded_slices() {
+    let wire = TestWire::new();
+    let (a, b) = wire.ends(STACK_MAC, PEER_MAC);
+    let mut config = static_config();
+    config.max_frames_per_poll = 5;
+    let mut stack = stack(a, &config, Budget::fixed(8, 2048, 2048));
+    let mut peer = Peer::new(b);
+    // Fill the wire (DEPTH frames) with junk nobody answers.
+    let junk = {
+        let mut f = syn_v4(PEER_V4, 1, 7);
+        f[12..14].copy_from_slice(&[0x88, 0xcc]);
+        f
+    };
+    let mut queued = 0;
+    while peer.inject(&junk) {
+        queued += 1;
+        assert!(queued <= DEPTH);
+    }
+    assert_eq!(queued, DEPTH);
+    let now = net::smoltcp::time::Instant::from_millis(2_000);
+    let mut polls = 0;
+    let mut taken = 0;
+    loop {
+        polls += 1;
+        assert!(polls <= DEPTH, "each poll must make progress");
+        let outcome = stack.poll(now);
+        assert!(outcome.frames_in <= 5);
+        taken += outcome.frames_in;
+        if !outcome.more_pending {
+            break;
+        }
+        // While frames wait, the main loop is told not to sleep.
+        assert_eq!(
+            stack.poll_delay(now),
+            Some(net::smoltcp::time::Duration::ZERO)
+        );
+    }
+    assert_eq!(taken, DEPTH);
+    assert_eq!(polls, DEPTH.div_ceil(5));
+    let stats = stack.stats();
+    assert_eq!(stats.gate.unsupported, DEPTH as u64);
+    assert_eq!(stats.polls_saturated, (DEPTH / 5) as u64);
+}

@@ -340,3 +340,52 @@ fn connect_without_free_socket_is_an_error_not_a_panic() {
     );
     assert_eq!(stack.stats().pool.connects_refused, 2);
 }
+
+#[test]
+fn listen_rejects_bad_and_overlapping_pools() {
+    use net::ListenError;
+    use net::smoltcp::wire::IpListenEndpoint;
+    let wire = TestWire::new();
+    let (a, _b) = wire.ends(STACK_MAC, PEER_MAC);
+    let mut stack = stack(a, &static_config(), Budget::fixed(8, 2048, 2048));
+    assert_eq!(stack.listen(0, 2), Err(ListenError::PortZero));
+    assert_eq!(stack.listen(80, 0), Err(ListenError::ZeroBacklog));
+    let v4_only = IpListenEndpoint {
+        addr: Some(IpAddress::Ipv4(STACK_V4)),
+        port: 80,
+    };
+    let v6_only = IpListenEndpoint {
+        addr: Some(IpAddress::Ipv6(STACK_V6)),
+        port: 80,
+    };
+    stack.listen(v4_only, 2).unwrap();
+    // Same port on another address is a separate pool; the wildcard overlaps both.
+    stack.listen(v6_only, 2).unwrap();
+    assert_eq!(stack.listen(80, 2), Err(ListenError::AlreadyListening));
+    assert_eq!(stack.listen(v4_only, 1), Err(ListenError::AlreadyListening));
+    // Pools take their backlog from the free sockets at once.
+    let s = stack.stats().sockets;
+    assert_eq!((s.listening, s.free), (4, 4));
+    // A backlog larger than the sockets left takes what there is.
+    stack.listen(81, 100).unwrap();
+    let s = stack.stats().sockets;
+    assert_eq!((s.listening, s.free), (8, 0));
+}
+
+#[test]
+fn connect_reserve_is_kept_from_listeners() {
+    let wire = TestWire::new();
+    let (a, _b) = wire.ends(STACK_MAC, PEER_MAC);
+    let mut stack = stack(a, &static_config(), Budget::fixed(8, 2048, 2048));
+    stack.set_connect_reserve(3);
+    stack.listen(80, 100).unwrap();
+    let s = stack.stats().sockets;
+    assert_eq!((s.listening, s.free), (5, 3));
+    for port in 1..=3 {
+        stack.connect((PEER_V4, port)).unwrap();
+    }
+    assert_eq!(
+        stack.connect((PEER_V4, 4)),
+        Err(net::ConnectError::NoFreeSocket)
+    );
+}
