@@ -13,6 +13,8 @@
 //! Talking to boxes (I/O, used by the recovery commands):
 //!
 //! * [`kwboot`] — UART boot of Marvell SoCs (BootROM boot pattern + xmodem), and a terminal.
+//! * [`upgrade`] — NSLU2 re-flashing through RedBoot's Ethernet upgrade mode (upslug2's
+//!   protocol, raw `AF_PACKET` frames).
 //! * [`console`] — splits the firmware's console stream into text lines and defmt log frames
 //!   (also used by the QEMU runner).
 
@@ -20,3 +22,4 @@ pub mod console;
 pub mod fuzz_support;
 pub mod image;
 pub mod kwboot;
+pub mod upgrade;

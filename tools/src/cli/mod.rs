@@ -15,6 +15,7 @@ mod kwb;
 mod kwboot;
 mod nslu2;
 mod uimage;
+mod upgrade;
 
 /// Host tool for bareproxy boxes: build, inspect and repair their vendor boot images.
 #[derive(Debug, clap::Parser)]
@@ -39,6 +40,9 @@ enum Command {
     Kwboot(kwboot::KwbootArgs),
     /// Show a box's console with defmt log frames decoded (serial port, pty or tcp:HOST:PORT).
     Console(console::ConsoleArgs),
+    /// Re-flash an NSLU2 in RedBoot upgrade mode over Ethernet (like upslug2; needs root).
+    #[command(subcommand)]
+    Upgrade(upgrade::UpgradeCommand),
 }
 
 /// Runs the parsed command.
@@ -49,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Nslu2(cmd) => nslu2::run(cmd),
         Command::Kwboot(args) => kwboot::run(args),
         Command::Console(args) => console::run(args),
+        Command::Upgrade(cmd) => upgrade::run(cmd),
     }
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 pub mod bootrom;
+pub mod nslu2;
 
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
