@@ -25,7 +25,14 @@ pub enum Ipv4Mode {
 /// IPv6 addressing. NDP (neighbour solicitation and advertisement) is always on when any IPv6
 /// address is configured; router advertisements are not acted on (no SLAAC): addresses and the
 /// gateway are static.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Under QEMU user networking (slirp) the guest network is `fec0::/64` by default, the host is
+/// `fec0::2` (connections to it reach the host's loopback services, like 10.0.2.2 for IPv4) and
+/// the DNS proxy `fec0::3` (qemu-system(1), `ipv6-net`, `ipv6-host`, `ipv6-dns`). A static
+/// `fec0::15/64` with gateway `fec0::2` should fit, with slirp resolving the guest's address by
+/// NDP, which the stack answers. (Addresses from the man page; slirp's side is not yet verified
+/// under QEMU: slirp also sends router advertisements for the prefix, which the stack ignores.)
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ipv6Config {
     /// Global or unique-local addresses; at most [`MAX_IPV6_ADDRESSES`] are used, extra ones
     /// are reported by [`Stack::new`](crate::Stack::new) as an error.
@@ -36,6 +43,17 @@ pub struct Ipv6Config {
     /// talk to routers that only use link-local addresses). Only used when `addresses` is not
     /// empty or `gateway` is set.
     pub link_local: bool,
+}
+
+impl Default for Ipv6Config {
+    /// No IPv6 addresses (IPv6 off); the link-local address is added once addresses are.
+    fn default() -> Self {
+        Ipv6Config {
+            addresses: Vec::new(),
+            gateway: None,
+            link_local: true,
+        }
+    }
 }
 
 /// At most this many static IPv6 addresses (smoltcp's address table holds four: IPv4, IPv6
