@@ -12,6 +12,8 @@
 //!   headers (whose payload checksums the gate cannot cheaply reach), and EtherTypes other than
 //!   IPv4, IPv6 and ARP.
 //! - **Oversized**: longer than the interface MTU.
+//! - **Not for us**: unicast to another station's MAC (a NIC in promiscuous mode, a switch
+//!   flooding unknown destinations). smoltcp would drop them too, but silently.
 //! - **Gated SYNs**: a SYN (without ACK) to a listener pool that has no socket left in LISTEN.
 //!   smoltcp would answer it with RST; dropping it makes the client retransmit (after 1 s, then
 //!   2 s, ... on common stacks), by when a socket may be free. See the crate docs.
@@ -28,8 +30,8 @@ use core::cell::Cell;
 use smoltcp::phy::{self, Checksum, DeviceCapabilities};
 use smoltcp::time::Instant;
 use smoltcp::wire::{
-    EthernetFrame, EthernetProtocol, Icmpv4Packet, Icmpv6Packet, IpAddress, IpListenEndpoint,
-    IpProtocol, Ipv4Packet, Ipv6Packet, TcpPacket, UdpPacket,
+    EthernetAddress, EthernetFrame, EthernetProtocol, Icmpv4Packet, Icmpv6Packet, IpAddress,
+    IpListenEndpoint, IpProtocol, Ipv4Packet, Ipv6Packet, TcpPacket, UdpPacket,
 };
 
 /// Counters the gate keeps.
@@ -47,6 +49,8 @@ pub struct GateStats {
     pub unsupported: u64,
     /// Frames longer than the MTU.
     pub oversized: u64,
+    /// Unicast frames for another station's MAC address.
+    pub not_for_us: u64,
     /// SYNs dropped because their listener pool had no socket in LISTEN.
     pub syns_gated: u64,
 }
@@ -59,6 +63,7 @@ enum Verdict {
     BadChecksum,
     Unsupported,
     Oversized,
+    NotForUs,
     SynGated,
 }
 
@@ -85,6 +90,7 @@ pub(crate) struct GatedPort {
 #[derive(Debug)]
 pub(crate) struct Gate {
     pub(crate) ports: Vec<GatedPort>,
+    mac: EthernetAddress,
     verify: Verify,
     max_frame_len: usize,
     /// Set when a SYN took the last open socket of some pool: the stack re-arms listeners before
@@ -103,10 +109,11 @@ fn without_rx(c: Checksum) -> Checksum {
 
 impl Gate {
     /// A gate for a device with these capabilities (before the gate's own adjustment).
-    pub(crate) fn new(device_caps: &DeviceCapabilities) -> Gate {
+    pub(crate) fn new(device_caps: &DeviceCapabilities, mac: EthernetAddress) -> Gate {
         let c = &device_caps.checksum;
         Gate {
             ports: Vec::new(),
+            mac,
             verify: Verify {
                 ipv4: c.ipv4.rx(),
                 tcp: c.tcp.rx(),
@@ -152,6 +159,7 @@ impl Gate {
                 Verdict::BadChecksum => &mut s.bad_checksum,
                 Verdict::Unsupported => &mut s.unsupported,
                 Verdict::Oversized => &mut s.oversized,
+                Verdict::NotForUs => &mut s.not_for_us,
                 Verdict::SynGated => &mut s.syns_gated,
             };
             *counter = counter.wrapping_add(1);
@@ -166,6 +174,10 @@ impl Gate {
         let Ok(eth) = EthernetFrame::new_checked(frame) else {
             return Verdict::Malformed;
         };
+        let dst = eth.dst_addr();
+        if dst.is_unicast() && dst != self.mac {
+            return Verdict::NotForUs;
+        }
         match eth.ethertype() {
             EthernetProtocol::Arp => Verdict::Pass,
             EthernetProtocol::Ipv4 => self.inspect_ipv4(eth.payload()),
@@ -389,6 +401,8 @@ mod tests {
     use super::*;
     use smoltcp::phy::Medium;
 
+    const MAC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 1]);
+
     fn caps(tcp: Checksum) -> DeviceCapabilities {
         let mut caps = DeviceCapabilities::default();
         caps.medium = Medium::Ethernet;
@@ -399,7 +413,7 @@ mod tests {
 
     #[test]
     fn frames_longer_than_the_mtu_are_counted_as_oversized() {
-        let gate = Gate::new(&caps(Checksum::Both));
+        let gate = Gate::new(&caps(Checksum::Both), MAC);
         assert!(!gate.admit(&[0u8; 1515]));
         assert!(!gate.admit(&[0u8; 9000]));
         let s = gate.stats();
@@ -409,18 +423,42 @@ mod tests {
     #[test]
     fn gate_takes_over_only_the_checks_smoltcp_would_have_done() {
         // No offload: the gate verifies and smoltcp only computes on transmit.
-        let gate = Gate::new(&caps(Checksum::Both));
+        let gate = Gate::new(&caps(Checksum::Both), MAC);
         assert!(gate.verify.tcp && gate.verify.ipv4);
         let seen = gate.capabilities(caps(Checksum::Both));
         assert!(!seen.checksum.tcp.rx() && seen.checksum.tcp.tx());
         assert!(!seen.checksum.ipv4.rx() && seen.checksum.ipv4.tx());
         // The NIC verifies TCP itself: the gate does not repeat it.
-        let gate = Gate::new(&caps(Checksum::Tx));
+        let gate = Gate::new(&caps(Checksum::Tx), MAC);
         assert!(!gate.verify.tcp);
         let seen = gate.capabilities(caps(Checksum::Tx));
         assert!(!seen.checksum.tcp.rx() && seen.checksum.tcp.tx());
         // Full offload stays full offload.
         assert!(matches!(without_rx(Checksum::None), Checksum::None));
         assert!(matches!(without_rx(Checksum::Rx), Checksum::None));
+    }
+
+    #[test]
+    fn mtu_and_burst_limit_pass_through_to_smoltcp() {
+        let mut device = caps(Checksum::Both);
+        device.max_burst_size = Some(6);
+        let gate = Gate::new(&device, MAC);
+        let seen = gate.capabilities(device.clone());
+        assert_eq!(seen.max_burst_size, Some(6));
+        assert_eq!(seen.max_transmission_unit, 1514);
+    }
+
+    #[test]
+    fn unicast_for_another_station_is_dropped_broadcast_is_not() {
+        let gate = Gate::new(&caps(Checksum::Both), MAC);
+        let mut frame = [0u8; 60];
+        frame[..6].copy_from_slice(&[2, 0, 0, 0, 0, 9]);
+        frame[12..14].copy_from_slice(&[0x08, 0x06]);
+        assert!(!gate.admit(&frame));
+        frame[..6].copy_from_slice(&[0xff; 6]);
+        assert!(gate.admit(&frame), "ARP broadcast passes to smoltcp");
+        frame[..6].copy_from_slice(&MAC.0);
+        assert!(gate.admit(&frame));
+        assert_eq!(gate.stats().not_for_us, 1);
     }
 }

@@ -142,7 +142,7 @@ impl<N: Nic> Stack<N> {
             return Err(StackError::TooManyAddresses);
         }
         let mut device = SmoltcpDevice::new(nic);
-        let gate = Gate::new(&device.capabilities());
+        let gate = Gate::new(&device.capabilities(), EthernetAddress(mac.0));
 
         let mut iface_config = Config::new(HardwareAddress::Ethernet(EthernetAddress(mac.0)));
         iface_config.random_seed = config.random_seed;

@@ -8,10 +8,11 @@ use common::*;
 use net::Budget;
 use net::smoltcp::socket::tcp::State;
 use net::smoltcp::time::Duration;
-use net::smoltcp::wire::Ipv4Address;
+use net::smoltcp::wire::{IpAddress, Ipv4Address};
 
-#[test]
-fn clients_beyond_capacity_retry_and_get_in_once_sockets_free() {
+/// 30 clients against 12 sockets at `server`: the first 12 fill the stack, the rest are kept
+/// waiting (never reset) and get in as the application serves and closes connections.
+fn clients_beyond_capacity_retry(server: IpAddress) {
     const SOCKETS: usize = 12;
     const CLIENTS: usize = 30;
     let wire = TestWire::new();
@@ -22,7 +23,7 @@ fn clients_beyond_capacity_retry_and_get_in_once_sockets_free() {
     let mut clock = Clock::new();
     clock.step = Duration::from_millis(10);
     let clients: Vec<_> = (0..CLIENTS)
-        .map(|i| peer.connect((STACK_V4, 7), 30_000 + i as u16, 2048))
+        .map(|i| peer.connect((server, 7), 30_000 + i as u16, 2048))
         .collect();
 
     // Phase 1: nobody accepts. Every socket fills up with an established connection waiting in
@@ -83,6 +84,16 @@ fn clients_beyond_capacity_retry_and_get_in_once_sockets_free() {
     let stats = stack.stats();
     assert_eq!(stats.pool.accepted, CLIENTS as u64);
     assert_eq!(stats.pool.reset_before_accept, 0);
+}
+
+#[test]
+fn clients_beyond_capacity_retry_and_get_in_once_sockets_free_ipv4() {
+    clients_beyond_capacity_retry(IpAddress::Ipv4(STACK_V4));
+}
+
+#[test]
+fn clients_beyond_capacity_retry_and_get_in_once_sockets_free_ipv6() {
+    clients_beyond_capacity_retry(IpAddress::Ipv6(STACK_V6));
 }
 
 #[test]
