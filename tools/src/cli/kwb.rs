@@ -173,7 +173,7 @@ pub fn run(cmd: KwbCommand) -> anyhow::Result<()> {
             );
             if params.target == BootSource::Uart {
                 println!(
-                    "send it with: kwboot -t -b {} /dev/ttyUSB0   (then power the box on)",
+                    "send it with: bareproxy kwboot /dev/ttyUSB0 -b {} -t   (then power the box on)",
                     output.display()
                 );
             }
