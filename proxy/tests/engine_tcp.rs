@@ -184,3 +184,83 @@ fn tcplog_line_has_haproxy_fields() {
     assert_eq!(fields[7].split('/').count(), 5);
     assert_eq!(fields[8], "0/0");
 }
+
+#[test]
+fn use_backend_by_source_address() {
+    let mut h = Harness::new(
+        "
+defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+frontend f
+    bind 10.0.0.1:9000
+    acl lan src 10.0.0.0/8
+    use_backend inside if lan
+    default_backend outside
+backend inside
+    server i 10.0.1.1:7
+backend outside
+    server o 10.0.1.2:7
+",
+    );
+    h.net.set_server(addr("10.0.1.1:7"), ServerBehavior::Manual);
+    h.net.set_server(addr("10.0.1.2:7"), ServerBehavior::Manual);
+    h.net
+        .connect_client(addr(FRONT), "10.5.5.5".parse().expect("ip"));
+    h.net
+        .connect_client(addr(FRONT), "203.0.113.5".parse().expect("ip"));
+    h.net
+        .connect_client(addr(FRONT), "203.0.113.6".parse().expect("ip"));
+    h.run_for(Duration::from_millis(10));
+    assert_eq!(h.net.server_conns(addr("10.0.1.1:7")).len(), 1);
+    assert_eq!(h.net.server_conns(addr("10.0.1.2:7")).len(), 2);
+}
+
+#[test]
+fn http_upgrade_switches_to_a_raw_tunnel() {
+    let mut h = Harness::new(
+        "
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+frontend web
+    bind 10.0.0.1:80
+    default_backend ws
+backend ws
+    server m 10.0.1.1:8080
+",
+    );
+    h.net
+        .set_server(addr("10.0.1.1:8080"), ServerBehavior::Manual);
+    let client = h.net.client(addr("10.0.0.1:80"));
+    h.net.remote_send(
+        client,
+        b"GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    );
+    h.run_for(Duration::from_millis(10));
+    let server = h.net.server_conns(addr("10.0.1.1:8080"))[0];
+    let req = h.net.remote_recv_text(server);
+    assert!(
+        req.contains("Upgrade: websocket\r\n") && req.contains("Connection: upgrade\r\n"),
+        "{req}"
+    );
+    h.net.remote_send(
+        server,
+        b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nhello client",
+    );
+    h.run_for(Duration::from_millis(10));
+    let resp = h.net.remote_recv_text(client);
+    assert!(
+        resp.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{resp}"
+    );
+    assert!(resp.ends_with("\r\n\r\nhello client"), "{resp}");
+    h.net.remote_send(client, b"\x81\x05frame");
+    h.run_for(Duration::from_millis(10));
+    assert_eq!(h.net.remote_recv(server), b"\x81\x05frame");
+    h.net.remote_shutdown(server);
+    h.run_for(Duration::from_millis(10));
+    assert!(h.net.remote_sees_eof(client));
+}

@@ -488,7 +488,6 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
                     self.shared.remember_event();
                     self.shared.send_line(t, &backend.log, Level::Emerg, now);
                 }
-                self.shared.backends[b].had_server = has_server;
             }
         }
     }

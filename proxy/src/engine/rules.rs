@@ -223,6 +223,7 @@ pub const MONITOR_OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-length: 58\r\nCache-C
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn paths() {
@@ -230,6 +231,60 @@ mod tests {
         assert_eq!(path_of("http://h:80/x?y"), "/x");
         assert_eq!(path_of("http://h"), "/");
         assert_eq!(path_of("*"), "*");
+    }
+
+    /// Parses `acl` lines in a frontend and evaluates each named ACL against a request.
+    fn acl_results(acl_lines: &str, request: &[u8], src: &str) -> Vec<(String, bool)> {
+        let text = format!(
+            "defaults\n mode http\n timeout client 1s\n timeout server 1s\nfrontend f\n bind :80\n{acl_lines}\n default_backend b\nbackend b\n server s 10.0.0.1:80\n"
+        );
+        let parsed = crate::config::parse("t.cfg", &text).expect("config");
+        let fe = &parsed.config.frontends[0];
+        let mut client = crate::http::ClientSide::new(crate::http::Limits::default());
+        let step = client.read(request).expect("request");
+        assert_eq!(step.event, crate::http::Event::Head);
+        let view = RequestView {
+            head: Some(client.request()),
+            src: src.parse().expect("ip"),
+        };
+        fe.acls
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                (
+                    a.name.clone(),
+                    acl_matches(&fe.acls, &AclRef::Named(i), &view),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn acl_criteria_match_the_request() {
+        let got = acl_results(
+            " acl css path_end .css\n acl api path_beg /api/\n acl exact path /api/v1/x.css\n acl mobile hdr_beg(user-agent) -i mozilla/5.0\n acl json hdr(accept) application/json\n acl post method POST\n acl lan src 10.0.0.0/8 192.168.0.0/16\n acl nohost hdr(x-none) -m found",
+            b"POST /api/v1/x.css?q=1 HTTP/1.1\r\nUser-Agent: MOZILLA/5.0 (phone)\r\nAccept: text/html, application/json\r\nContent-Length: 0\r\n\r\n",
+            "192.168.1.20",
+        );
+        let expect = [
+            ("css", true),
+            ("api", true),
+            ("exact", true),
+            ("mobile", true),
+            ("json", true),
+            ("post", true),
+            ("lan", true),
+            ("nohost", false),
+        ];
+        for ((name, result), (want_name, want)) in got.iter().zip(expect) {
+            assert_eq!((name.as_str(), *result), (want_name, want));
+        }
+        let got = acl_results(
+            " acl lan src 10.0.0.0/8\n acl get method GET",
+            b"GET / HTTP/1.1\r\n\r\n",
+            "203.0.113.9",
+        );
+        assert_eq!(got, [("lan".to_string(), false), ("get".to_string(), true)]);
     }
 
     #[test]

@@ -229,9 +229,6 @@ pub struct BackendRt {
     pub counters: Counters,
     /// Last time the backend went from no server to some server or back.
     pub last_change: Instant,
-    /// Whether some server was usable at the last check (to log "has no server available!"
-    /// once per outage).
-    pub had_server: bool,
 }
 
 impl BackendRt {
@@ -243,7 +240,6 @@ impl BackendRt {
             queue: VecDeque::with_capacity(max_sessions.min(1024)),
             counters: Counters::default(),
             last_change: now,
-            had_server: true,
         }
     }
 
