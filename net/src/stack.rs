@@ -381,7 +381,9 @@ impl<N: Nic> Stack<N> {
 
     /// The smoltcp socket behind `handle`, for `send`/`recv`/`state`; `None` if the handle is
     /// stale (closed or aborted). Do not call `listen`, `connect` or `close` on it directly:
-    /// use the stack's methods, which keep the pool's books.
+    /// use the stack's methods, which keep the pool's books. A connection that ended on its own
+    /// (reset by the peer, timed out: state `Closed`) still holds its socket until the
+    /// application calls [`close`](Self::close) or [`abort`](Self::abort).
     pub fn socket(&mut self, handle: TcpHandle) -> Option<&mut tcp::Socket<'static>> {
         let h = self.pool.resolve(handle)?;
         Some(self.sockets.get_mut::<tcp::Socket>(h))
