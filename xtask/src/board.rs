@@ -57,6 +57,11 @@ pub enum Extra {
     UImage { load: u32 },
     /// The NSLU2 Kernel partition (Sercomm header + image) for RedBoot.
     Nslu2Kernel,
+    /// The raw image with every 32-bit word byte-reversed, for QEMU's `-kernel` on a BE-32 core:
+    /// QEMU's RAM holds little-endian words and models BE-32 as word-invariant, so a big-endian
+    /// image must be stored word-swapped. `link` is where the image is linked (and where QEMU's
+    /// Linux boot path loads it).
+    WordSwapped { link: u32 },
 }
 
 /// One board.
@@ -83,6 +88,11 @@ pub const BOARDS: &[Board] = &[
         name: "nslu2",
         target: Target::Armebv5te,
         extra: Extra::Nslu2Kernel,
+    },
+    Board {
+        name: "xscale-qemu",
+        target: Target::Armebv5te,
+        extra: Extra::WordSwapped { link: 0xa001_0000 },
     },
 ];
 
@@ -194,6 +204,12 @@ impl Board {
                 std::fs::write(&path, &partition)?;
                 format!("kernel partition {} bytes", partition.len())
             }
+            Extra::WordSwapped { .. } => {
+                let swapped = word_swapped(&raw);
+                let path = out.join(format!("bareproxy-{}.swapped.bin", self.name));
+                std::fs::write(&path, &swapped)?;
+                format!("word-swapped {} bytes", swapped.len())
+            }
         };
         let (text, data, bss) = section_sizes(&elf)?;
         Ok(Built {
@@ -267,12 +283,15 @@ impl Board {
                     header.get(5)
                 );
             }
+            // Where the vector table is linked: RedBoot's load address, or the board's own.
+            let start = match self.extra {
+                Extra::WordSwapped { link } => link,
+                _ => 0x01d0_0000,
+            };
             let listing = Command::new(llvm_tool("llvm-objdump")?)
-                .args([
-                    "-d",
-                    "--start-address=0x01d00000",
-                    "--stop-address=0x01d00020",
-                ])
+                .arg("-d")
+                .arg(format!("--start-address={start:#x}"))
+                .arg(format!("--stop-address={:#x}", start + 0x20))
                 .arg(&elf)
                 .output()?;
             let listing = String::from_utf8_lossy(&listing.stdout);
@@ -293,6 +312,18 @@ impl Board {
         }
         Ok(())
     }
+}
+
+/// `raw` padded to whole words, each word byte-reversed.
+fn word_swapped(raw: &[u8]) -> Vec<u8> {
+    raw.chunks(4)
+        .flat_map(|chunk| {
+            let mut word = [0u8; 4];
+            word[..chunk.len()].copy_from_slice(chunk);
+            word.reverse();
+            word
+        })
+        .collect()
 }
 
 /// Seconds since the epoch for reproducible images: `SOURCE_DATE_EPOCH`, else the last commit.

@@ -1,0 +1,5 @@
+include!("../../linker/board-build.rs");
+
+fn main() {
+    link_board("xscale-qemu");
+}
