@@ -181,6 +181,54 @@ fn both_tools_deliver_the_same_bytes_for_nand_and_uart_images() {
     }
 }
 
+/// An image laid out like the stock Mirabox boot loader: the vendor counts the padding in the
+/// header size (`header_size == src_addr == 0xC000`), NAND blockid, no NAND page size.
+fn stock_like_image() -> Vec<u8> {
+    let nand = test_image(BootSource::Nand, 60_001, 21);
+    let parsed = kwbimage::parse(&nand).unwrap();
+    let payload = parsed.payload.clone().unwrap();
+    let data = &nand[payload.start..payload.end + 4];
+    let mut main = parsed.main;
+    main.header_size = 0xC000;
+    main.src_addr = 0xC000;
+    main.nand_page_size = 0;
+    main.options = 0;
+    let mut image = vec![0u8; (0xC000 + data.len()).next_multiple_of(256)];
+    image[..parsed.headers_end].copy_from_slice(&nand[..parsed.headers_end]);
+    image[0xC000..0xC000 + data.len()].copy_from_slice(data);
+    main.checksum = 0;
+    image[..32].copy_from_slice(&main.to_bytes());
+    main.checksum = kwbimage::header_checksum(&image[..0xC000]);
+    image[..32].copy_from_slice(&main.to_bytes());
+    kwbimage::parse(&image).unwrap().verify().unwrap();
+    image
+}
+
+#[test]
+fn a_stock_layout_image_changes_only_blockid_flags_and_checksum() {
+    // Reference notes §2.4: kwboot 2023.01 changes exactly these three bytes of the stock image.
+    let dir = tempfile::tempdir().unwrap();
+    let image = stock_like_image();
+    let path = write_image(dir.path(), "stock.kwb", &image);
+    let (ours, out) = boot_with_our_tool(Config::default(), &path);
+    assert!(out.status.success(), "bareproxy: {}", stderr(&out));
+    assert_delivered(&ours, &image);
+    let (theirs, out) = boot_with_real_kwboot(Config::default(), &path);
+    assert!(out.status.success(), "kwboot: {}", stderr(&out));
+    assert_same_bytes(&ours.image, &theirs.image, "stock.kwb");
+    // Sent: the image up to the end of its data, in whole 128-byte blocks (the file itself is
+    // padded to NAND's 256); only zero padding differs in length.
+    let common = ours.image.len().min(image.len());
+    let changed: Vec<usize> = (0..common).filter(|&i| ours.image[i] != image[i]).collect();
+    assert_eq!(changed, vec![0x00, 0x01, 0x1F]);
+    assert!(
+        ours.image[common..]
+            .iter()
+            .chain(&image[common..])
+            .all(|&b| b == 0)
+    );
+}
+
 #[test]
 fn a_nakd_first_block_is_retried_by_both_tools() {
     let dir = tempfile::tempdir().unwrap();
