@@ -232,3 +232,86 @@ impl Balancer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::Instant;
+
+    fn backend(servers: &str, balance: &str) -> crate::config::Backend {
+        let text = alloc::format!(
+            "defaults\n mode http\n timeout client 1s\n timeout server 1s\nbackend b\n balance {balance}\n{servers}\n"
+        );
+        let parsed = crate::config::parse("t.cfg", &text).expect("config");
+        parsed.config.backends[0].clone()
+    }
+
+    #[test]
+    fn sdbm_matches_the_reference_recurrence() {
+        // h = c + (h << 6) + (h << 16) - h over "abc", computed independently.
+        assert_eq!(sdbm(b"abc"), 807_794_786);
+        assert_eq!(sdbm(b""), 0);
+    }
+
+    #[test]
+    fn leastconn_fills_servers_in_proportion_to_weight() {
+        let be = backend(
+            " server a 10.0.0.1:80 weight 1\n server b 10.0.0.2:80 weight 2",
+            "leastconn",
+        );
+        let mut rt: Vec<ServerRt> = be
+            .servers
+            .iter()
+            .map(|_| ServerRt::new(Instant::ZERO))
+            .collect();
+        let mut lb = Balancer::new(be.balance, be.servers.len());
+        for _ in 0..30 {
+            match lb.pick(&be.servers, &rt, None, None) {
+                Pick::Server(i) => rt[i].active += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!((rt[0].active, rt[1].active), (10, 20));
+    }
+
+    #[test]
+    fn full_servers_queue_and_hash_keys_wait_for_their_server() {
+        let be = backend(
+            " server a 10.0.0.1:80 maxconn 1\n server b 10.0.0.2:80 maxconn 1",
+            "roundrobin",
+        );
+        let mut rt: Vec<ServerRt> = be
+            .servers
+            .iter()
+            .map(|_| ServerRt::new(Instant::ZERO))
+            .collect();
+        let mut lb = Balancer::new(be.balance, 2);
+        for _ in 0..2 {
+            if let Pick::Server(i) = lb.pick(&be.servers, &rt, None, None) {
+                rt[i].active += 1;
+            }
+        }
+        assert_eq!(lb.pick(&be.servers, &rt, None, None), Pick::Queue(None));
+        let be = backend(
+            " server a 10.0.0.1:80 maxconn 1\n server b 10.0.0.2:80",
+            "uri",
+        );
+        let mut rt: Vec<ServerRt> = be
+            .servers
+            .iter()
+            .map(|_| ServerRt::new(Instant::ZERO))
+            .collect();
+        let mut lb = Balancer::new(be.balance, 2);
+        // A path that hashes to `a` (the bounded search always finds one with two servers).
+        let path = (0..64)
+            .map(|i| alloc::format!("/p{i}"))
+            .find(|p| lb.pick(&be.servers, &rt, Some(LbKey::Uri(p)), None) == Pick::Server(0))
+            .expect("some path maps to a");
+        rt[0].active = 1;
+        // The key does not move to `b`: it waits for `a`.
+        assert_eq!(
+            lb.pick(&be.servers, &rt, Some(LbKey::Uri(&path)), None),
+            Pick::Queue(Some(0))
+        );
+    }
+}

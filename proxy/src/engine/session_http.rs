@@ -1204,7 +1204,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             return;
         }
         let target = self.cside.request().target().unwrap_or("/");
-        let csv = target[page.uri.len().min(target.len())..].contains(";csv");
+        // `get`: a backend stats page may be served for a target outside its URI.
+        let csv = target.get(page.uri.len()..).unwrap_or("").contains(";csv");
         let mut body = String::new();
         if csv {
             stats::render_csv(&mut body, cfg, sh, now);
