@@ -120,10 +120,14 @@ impl<N: Nic> Network<N> {
         irq::register(line, on_nic_interrupt).map_err(|_| NetworkError::BadIrq)?;
         kernel.platform().interrupts.enable(line);
         let diagnostics = if settings.diagnostics {
-            Some(
-                DiagServices::start(&mut stack, &DiagConfig::default())
-                    .map_err(|_| NetworkError::Listen)?,
-            )
+            // Enough concurrent connections for the 200-client tests, still a small share of
+            // the socket budget.
+            let config = DiagConfig {
+                backlog: 16,
+                max_connections: 256,
+                ..DiagConfig::default()
+            };
+            Some(DiagServices::start(&mut stack, &config).map_err(|_| NetworkError::Listen)?)
         } else {
             None
         };
