@@ -55,6 +55,15 @@ pub struct Forward {
     pub guest: u16,
 }
 
+/// The two UDP ports of an owned wire: QEMU listens on `qemu_port` and sends to `host_port`.
+#[derive(Clone, Copy, Debug)]
+pub struct WireSockets {
+    /// Port QEMU binds on 127.0.0.1.
+    pub qemu_port: u16,
+    /// Port the host program binds on 127.0.0.1.
+    pub host_port: u16,
+}
+
 /// How to start QEMU.
 #[derive(Clone, Debug)]
 pub struct QemuConfig {
@@ -72,6 +81,10 @@ pub struct QemuConfig {
     pub append: Option<String>,
     /// `None`: no NIC. `Some(forwards)`: a LAN9118 on QEMU's user network with these forwards.
     pub user_network: Option<Vec<Forward>>,
+    /// Instead of the user network: the LAN9118 on a UDP socket pair on 127.0.0.1, so that a
+    /// host program owns the wire (every Ethernet frame is one datagram). Takes precedence over
+    /// `user_network`.
+    pub wire: Option<WireSockets>,
     /// Anything else, appended verbatim.
     pub extra: Vec<String>,
 }
@@ -87,6 +100,7 @@ impl QemuConfig {
             dtb: Some(dtb),
             append: None,
             user_network: None,
+            wire: None,
             extra: Vec::new(),
         }
     }
@@ -125,6 +139,17 @@ impl QemuConfig {
         }
         if let Some(append) = &self.append {
             command.args(["-append", append]);
+        }
+        if let Some(wire) = self.wire {
+            // QEMU's socket netdev in UDP mode: one datagram per frame (docs: qemu-system(1),
+            // `-netdev socket,udp=`).
+            let socket = format!(
+                "socket,model=lan9118,udp=127.0.0.1:{},localaddr=127.0.0.1:{}",
+                wire.host_port, wire.qemu_port
+            );
+            command.args(["-nic", &socket]);
+            command.args(&self.extra);
+            return command;
         }
         match &self.user_network {
             None => {
