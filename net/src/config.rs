@@ -103,6 +103,10 @@ pub struct StackConfig {
     /// Most frames one [`Stack::poll`](crate::Stack::poll) takes from the NIC before it returns,
     /// so a flood cannot starve the rest of the main loop.
     pub max_frames_per_poll: usize,
+    /// Most egress passes one poll makes. smoltcp sends at most one segment per socket per
+    /// pass (and walks every socket each time), so this bounds both the frames a single busy
+    /// socket sends per poll and the time spent walking sockets.
+    pub max_egress_passes: usize,
     /// A connection that has not completed its handshake this long after its SYN arrived is
     /// aborted and its socket re-listens (SYN-flood relief).
     pub handshake_timeout: Duration,
@@ -119,6 +123,7 @@ impl Default for StackConfig {
             random_seed: 0,
             tcp: TcpTuning::default(),
             max_frames_per_poll: 64,
+            max_egress_passes: 32,
             handshake_timeout: Duration::from_secs(5),
             close_linger: Duration::from_secs(30),
         }

@@ -48,7 +48,8 @@
 //!
 //! # Bounded work
 //! [`Stack::poll`] processes at most [`StackConfig::max_frames_per_poll`] received frames (then
-//! reports [`PollOutcome::more_pending`]), one egress pass, timers, DHCP, and one linear scan of
+//! reports [`PollOutcome::more_pending`]), at most [`StackConfig::max_egress_passes`] egress
+//! passes (smoltcp sends one segment per socket per pass), timers, DHCP, and one linear scan of
 //! the socket pool. A flood of frames therefore delays the main loop by a bounded amount per
 //! turn. smoltcp itself walks all sockets per received TCP segment, which is why the socket count
 //! is capped.

@@ -60,8 +60,8 @@ pub enum DhcpChange {
 pub struct PollOutcome {
     /// Frames taken from the NIC (passed to smoltcp or dropped by the gate).
     pub frames_in: usize,
-    /// The frame limit was reached with frames still waiting: poll again soon (after giving the
-    /// rest of the main loop its turn).
+    /// The frame limit or the egress pass limit was reached with work left: poll again soon
+    /// (after giving the rest of the main loop its turn).
     pub more_pending: bool,
     /// Some socket may have changed state or have data: run the application.
     pub sockets_changed: bool,
@@ -84,6 +84,8 @@ pub struct StackStats {
     pub nic: NicStats,
     /// Polls that stopped at `max_frames_per_poll` with frames still waiting.
     pub polls_saturated: u64,
+    /// Polls that stopped at `max_egress_passes` with segments still to send.
+    pub egress_saturated: u64,
     /// Replies smoltcp built that the NIC refused as invalid (see `SmoltcpDevice::replies_lost`).
     pub replies_lost: u64,
 }
@@ -98,6 +100,7 @@ pub struct Stack<N: Nic> {
     dhcp: Option<SocketHandle>,
     dhcp_state: DhcpState,
     max_frames_per_poll: usize,
+    max_egress_passes: usize,
     handshake_timeout: Duration,
     close_linger: Duration,
     /// Time of the last poll; used to stamp closes made between polls.
@@ -106,6 +109,7 @@ pub struct Stack<N: Nic> {
     pool_deadline: Option<Instant>,
     more_pending: bool,
     polls_saturated: u64,
+    egress_saturated: u64,
 }
 
 /// The EUI-64 link-local address for a MAC (RFC 4291 §2.5.1 and appendix A: flip the U/L bit,
@@ -211,17 +215,19 @@ impl<N: Nic> Stack<N> {
             dhcp,
             dhcp_state,
             max_frames_per_poll: config.max_frames_per_poll.max(1),
+            max_egress_passes: config.max_egress_passes.max(1),
             handshake_timeout: config.handshake_timeout,
             close_linger: config.close_linger,
             now,
             pool_deadline: None,
             more_pending: false,
             polls_saturated: 0,
+            egress_saturated: 0,
         })
     }
 
     /// Does one bounded round of network work: at most `max_frames_per_poll` received frames,
-    /// one egress pass over all sockets, timers, DHCP, and socket recycling and listener
+    /// at most `max_egress_passes` egress passes over all sockets, timers, DHCP, and socket recycling and listener
     /// re-arming. Call it after a NIC interrupt, when [`poll_delay`](Self::poll_delay) expires,
     /// and after the application queued data or closed sockets.
     pub fn poll(&mut self, now: Instant) -> PollOutcome {
@@ -255,13 +261,23 @@ impl<N: Nic> Stack<N> {
             outcome.more_pending = true;
             self.polls_saturated = self.polls_saturated.wrapping_add(1);
         }
-        self.more_pending = outcome.more_pending;
 
-        if self.iface.poll_egress(now, &mut gated, &mut self.sockets)
+        // One egress pass sends at most one segment per socket (smoltcp's `socket_egress`), so
+        // keep passing while segments go out: until every socket is done, the NIC is full, or
+        // the pass limit is reached.
+        let mut passes = 0;
+        while self.iface.poll_egress(now, &mut gated, &mut self.sockets)
             == PollResult::SocketStateChanged
         {
             outcome.sockets_changed = true;
+            passes += 1;
+            if passes == self.max_egress_passes {
+                outcome.more_pending = true;
+                self.egress_saturated = self.egress_saturated.wrapping_add(1);
+                break;
+            }
         }
+        self.more_pending = outcome.more_pending;
 
         outcome.dhcp = self.poll_dhcp();
         self.pool_deadline =
@@ -424,6 +440,7 @@ impl<N: Nic> Stack<N> {
             dhcp: self.dhcp_state,
             nic: self.device.nic_mut().stats(),
             polls_saturated: self.polls_saturated,
+            egress_saturated: self.egress_saturated,
             replies_lost: self.device.replies_lost(),
         }
     }

@@ -389,3 +389,120 @@ fn connect_reserve_is_kept_from_listeners() {
         Err(net::ConnectError::NoFreeSocket)
     );
 }
+
+#[test]
+fn a_peer_that_never_finishes_the_close_is_cut_off_after_the_linger() {
+    let wire = TestWire::new();
+    let (a, b) = wire.ends(STACK_MAC, PEER_MAC);
+    let mut config = static_config();
+    config.close_linger = net::smoltcp::time::Duration::from_secs(2);
+    let mut stack = stack(a, &config, Budget::fixed(4, 2048, 2048));
+    let listener = stack.listen(80, 1).unwrap();
+    let mut peer = Peer::new(b);
+    let mut clock = Clock::new();
+    clock.step = net::smoltcp::time::Duration::from_millis(10);
+    let client = peer.connect((STACK_V4, 80), 41_000, 2048);
+    let mut conn = None;
+    for _ in 0..100 {
+        round(&mut stack, &mut peer, &mut clock);
+        if let Some(c) = stack.accept(listener) {
+            conn = Some(c);
+            break;
+        }
+    }
+    let conn = conn.expect("accepted");
+    assert!(stack.close(conn));
+    // The peer acknowledges our FIN but never sends its own: we sit in FIN-WAIT-2.
+    let mut forced_at = None;
+    for i in 0..1_000 {
+        round(&mut stack, &mut peer, &mut clock);
+        assert_eq!(peer.tcp(client).state(), State::CloseWait);
+        let s = stack.stats();
+        if s.pool.closes_forced == 1 && s.sockets.closing == 0 {
+            forced_at = Some(i);
+            break;
+        }
+    }
+    let rounds = forced_at.expect("the close was forced");
+    // Not before the linger (2 s = 200 rounds of 10 ms), and soon after it.
+    assert!(
+        (199..=210).contains(&rounds),
+        "forced after {rounds} rounds"
+    );
+    // The abort's RST reached the peer.
+    round(&mut stack, &mut peer, &mut clock);
+    assert_eq!(peer.tcp(client).state(), State::Closed);
+    // The socket is free again and a stale handle cannot reach whoever gets it next.
+    assert!(stack.socket(conn).is_none());
+    assert_eq!(stack.stats().sockets.free, 3);
+    for port in 1..=3 {
+        let other = stack.connect((PEER_V4, port)).unwrap();
+        assert_ne!(other, conn);
+        assert!(stack.socket(conn).is_none());
+    }
+}
+
+/// smoltcp sends one segment per socket per egress pass; the stack keeps passing, up to its
+/// limit, so a queued window leaves in one poll.
+fn segments_sent_by_one_poll(max_egress_passes: usize) -> (u64, bool) {
+    let wire = TestWire::new();
+    let (a, b) = wire.ends(STACK_MAC, PEER_MAC);
+    let mut config = static_config();
+    config.max_egress_passes = max_egress_passes;
+    let mut stack = stack(a, &config, Budget::fixed(4, 16 * 1024, 16 * 1024));
+    let listener = stack.listen(80, 1).unwrap();
+    let mut peer = Peer::new(b);
+    let mut clock = Clock::new();
+    let client = peer.connect((STACK_V4, 80), 42_000, 64 * 1024);
+    let mut conn = None;
+    for _ in 0..100 {
+        round(&mut stack, &mut peer, &mut clock);
+        conn = conn.or_else(|| stack.accept(listener));
+        if conn.is_some() && peer.tcp(client).state() == State::Established {
+            break;
+        }
+    }
+    let conn = conn.expect("accepted");
+    // Warm up: 256 KiB to the peer opens Reno's congestion window (it starts at two segments).
+    let mut warm = 256 * 1024;
+    let mut sink = vec![0u8; 64 * 1024];
+    for _ in 0..10_000 {
+        let s = stack.socket(conn).unwrap();
+        if warm > 0 {
+            warm -= s.send_slice(&vec![0x41; warm.min(16 * 1024)]).unwrap();
+        } else if s.send_queue() == 0 {
+            break;
+        }
+        round(&mut stack, &mut peer, &mut clock);
+        while peer.tcp(client).can_recv() {
+            peer.tcp(client).recv_slice(&mut sink).unwrap();
+        }
+    }
+    assert_eq!(
+        stack.socket(conn).unwrap().send_queue(),
+        0,
+        "warm-up finished"
+    );
+    for _ in 0..5 {
+        round(&mut stack, &mut peer, &mut clock);
+    }
+    let queued = stack
+        .socket(conn)
+        .unwrap()
+        .send_slice(&[0x42; 8192])
+        .unwrap();
+    assert_eq!(queued, 8192);
+    let before = stack.stats().gate.frames_out;
+    let outcome = stack.poll(clock.tick());
+    (stack.stats().gate.frames_out - before, outcome.more_pending)
+}
+
+#[test]
+fn one_poll_sends_the_whole_window_within_the_pass_limit() {
+    // 8 KiB is six segments of at most 1460 bytes; the peer's window and the congestion window
+    // are larger.
+    let (sent, more) = segments_sent_by_one_poll(32);
+    assert_eq!((sent, more), (6, false));
+    let (sent, more) = segments_sent_by_one_poll(2);
+    assert_eq!((sent, more), (2, true));
+}
