@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 pub mod backend;
+pub mod wire;
 
 pub use backend::DemoBackend;
 
@@ -103,6 +104,27 @@ impl QemuConfig {
             wire: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Loads `config` (haproxy.cfg text) into the vexpress configuration slot at 0x6000_8000
+    /// with QEMU's generic loader (slot format: `firmware/src/config_slot.rs`).
+    pub fn with_proxy_config(mut self, config: &str) -> Result<Self> {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("bareproxy-config-{}-{n}.slot", std::process::id()));
+        let mut slot = (config.len() as u32).to_be_bytes().to_vec();
+        slot.extend([0u8; 12]);
+        slot.extend(config.as_bytes());
+        std::fs::write(&path, &slot)?;
+        self.extra.extend([
+            "-device".into(),
+            format!(
+                "loader,file={},addr=0x60008000,force-raw=on",
+                path.display()
+            ),
+        ]);
+        Ok(self)
     }
 
     /// The vexpress-a9 images from `cargo xtask build`.
