@@ -439,3 +439,116 @@ fn a_damaged_image_is_refused_before_touching_the_port() {
         stderr(&out)
     );
 }
+
+/// Checks what a `-B` transfer delivered: the original payload followed by switch-back code
+/// that is the new entry point, an extra binary header announcing the switch, and a data phase
+/// at the new speed.
+fn assert_baud_switched(outcome: &Outcome, original: &[u8], baud: u32, who: &str) {
+    assert!(outcome.complete, "{who}: transfer incomplete");
+    outcome
+        .verdict
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{who}: the BootROM would reject the image: {e}"));
+    assert!(
+        outcome.announced,
+        "{who}: no baud-rate announcement in the binary headers"
+    );
+    assert_eq!(
+        outcome.data_phase_baud,
+        Some(baud),
+        "{who}: data phase speed"
+    );
+    assert_eq!(
+        outcome.final_baud,
+        Some(115_200),
+        "{who}: speed after the transfer"
+    );
+    let sent = kwbimage::parse(&outcome.image).unwrap();
+    let orig = kwbimage::parse(original).unwrap();
+    let orig_payload = orig.payload(original).unwrap();
+    let sent_payload = sent.payload(&outcome.image).unwrap();
+    assert!(
+        sent_payload.starts_with(orig_payload),
+        "{who}: payload kept"
+    );
+    assert!(
+        sent_payload.len() > orig_payload.len(),
+        "{who}: code appended"
+    );
+    assert_eq!(
+        sent.main.exec_addr,
+        orig.main.dest_addr + orig_payload.len() as u32,
+        "{who}: entry point = the appended code"
+    );
+    assert_eq!(
+        sent.binary_headers().count(),
+        orig.binary_headers().count() + 1,
+        "{who}"
+    );
+    assert_eq!(
+        sent.binary_headers().next(),
+        orig.binary_headers().next(),
+        "{who}: the DDR training code is untouched"
+    );
+}
+
+#[test]
+fn baud_switch_for_the_data_phase_works_with_both_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, image) in [
+        ("nand.kwb", test_image(BootSource::Nand, 9000, 31)),
+        ("stock.kwb", stock_like_image()),
+    ] {
+        let path = write_image(dir.path(), name, &image);
+        let sim = BootRom::start(Config::default());
+        let (out, killed) = run_bounded(
+            bareproxy().args([
+                "kwboot",
+                sim.path(),
+                "-b",
+                &path,
+                "-B",
+                "230400",
+                "--wait",
+                "20",
+            ]),
+            PROCESS_LIMIT,
+        );
+        let ours = sim.finish();
+        assert!(
+            !killed && out.status.success(),
+            "{name}: bareproxy: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("line speed now 230400 baud"),
+            "{}",
+            stderr(&out)
+        );
+        assert_baud_switched(&ours, &image, 230_400, "bareproxy");
+
+        let sim = BootRom::start(Config::default());
+        let (out, killed) = run_bounded(
+            Command::new(uboot_tool("kwboot")).args(["-b", &path, "-B", "230400", sim.path()]),
+            PROCESS_LIMIT,
+        );
+        let theirs = sim.finish();
+        assert!(
+            !killed && out.status.success(),
+            "{name}: kwboot: {}",
+            stderr(&out)
+        );
+        assert_baud_switched(&theirs, &image, 230_400, "kwboot");
+    }
+}
+
+#[test]
+fn baud_switch_refuses_silly_speeds() {
+    let image = test_image(BootSource::Nand, 100, 32);
+    for baud in [0, 300, 10_000_000] {
+        assert!(matches!(
+            uart::patch_with_baud_switch(&image, baud),
+            Err(uart::UartPatchError::BadBaud(b)) if b == baud
+        ));
+    }
+}

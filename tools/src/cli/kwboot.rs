@@ -25,6 +25,10 @@ pub struct KwbootArgs {
     /// Open a terminal on the port after the upload (quit: Ctrl-\ then c).
     #[arg(short = 't', long)]
     terminal: bool,
+    /// With -b: send the data at this speed (the image is extended with code that switches the
+    /// board's UART, like kwboot -B; v1 images, Armada 370/XP). With -t alone: terminal speed.
+    #[arg(short = 'B', long)]
+    baud: Option<u32>,
     /// Give up if the BootROM has not answered after this many seconds (0: wait forever).
     #[arg(long, default_value_t = 0)]
     wait: u64,
@@ -40,8 +44,11 @@ pub fn run(args: KwbootArgs) -> anyhow::Result<()> {
     let image = match &args.image {
         Some(path) => {
             let raw = super::read(path)?;
-            let image = uart::patch(&raw)
-                .with_context(|| format!("cannot UART-boot {}", path.display()))?;
+            let image = match args.baud {
+                Some(baud) => uart::patch_with_baud_switch(&raw, baud),
+                None => uart::patch(&raw),
+            }
+            .with_context(|| format!("cannot UART-boot {}", path.display()))?;
             eprintln!(
                 "{}: {} bytes to send ({} header blocks, {} blocks)",
                 path.display(),
@@ -88,7 +95,12 @@ pub fn run(args: KwbootArgs) -> anyhow::Result<()> {
         eprintln!("image sent; the board is starting it");
     }
     if args.terminal {
-        kwboot::terminal::run(link.into_port()).context("terminal")?;
+        let mut port = link.into_port();
+        if let (Some(baud), None) = (args.baud, &image) {
+            port.set_baud_rate(baud)
+                .with_context(|| format!("cannot set {} to {baud} baud", args.tty))?;
+        }
+        kwboot::terminal::run(port).context("terminal")?;
     }
     Ok(())
 }
@@ -110,6 +122,15 @@ impl Progress for BarProgress<'_> {
             let _ = out.write_all(bytes);
             let _ = out.flush();
         });
+    }
+
+    fn baud_changed(&mut self, baud: u32) {
+        let message = format!("line speed now {baud} baud");
+        if self.bar.is_hidden() {
+            eprintln!("{message}");
+        } else {
+            self.bar.println(message);
+        }
     }
 
     fn retry(&mut self, block: usize, attempt: u32, reason: &'static str) {

@@ -12,7 +12,9 @@
 //! * [`send_image`] transfers an image prepared by
 //!   [`crate::image::kwbimage::uart::patch`] with the BootROM's xmodem variant (module
 //!   [`xmodem`]): header blocks are retried, data blocks are not, the last header block waits
-//!   10 s while the DDR training code runs and prints.
+//!   10 s while the DDR training code runs and prints. Images made with
+//!   [`patch_with_baud_switch`](crate::image::kwbimage::uart::patch_with_baud_switch) announce a
+//!   speed change after their headers; the sender follows it and returns to 115200 after EOT.
 //! * [`terminal`] is the interactive terminal that follows (`-t`).
 
 pub mod terminal;
@@ -87,6 +89,10 @@ pub trait Link {
     fn discard_input(&mut self) -> io::Result<()>;
     /// Drops queued bytes not yet sent.
     fn discard_output(&mut self) -> io::Result<()>;
+    /// Changes the line speed (for the data phase of a [`baud-switching`] image).
+    ///
+    /// [`baud-switching`]: crate::image::kwbimage::uart::patch_with_baud_switch
+    fn set_baud(&mut self, baud: u32) -> io::Result<()>;
 }
 
 /// A [`Link`] over a `serialport` port (115200 8N1, no flow control, as the BootROM needs).
@@ -102,8 +108,7 @@ impl std::fmt::Debug for SerialLink {
     }
 }
 
-/// The speed the BootROM's UART runs at.
-pub const BOOTROM_BAUD: u32 = 115_200;
+pub use crate::image::kwbimage::uart::BOOTROM_BAUD;
 
 impl SerialLink {
     /// Opens `path` at 115200 8N1, raw, no flow control.
@@ -150,6 +155,10 @@ impl Link for SerialLink {
 
     fn discard_output(&mut self) -> io::Result<()> {
         Ok(self.port.clear(serialport::ClearBuffer::Output)?)
+    }
+
+    fn set_baud(&mut self, baud: u32) -> io::Result<()> {
+        Ok(self.port.set_baud_rate(baud)?)
     }
 }
 

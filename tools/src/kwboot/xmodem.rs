@@ -16,7 +16,8 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use super::{Link, Timing, ctrl};
-use crate::image::kwbimage::uart::{UartImage, XMODEM_BLOCK};
+use crate::image::kwbimage::baud_code::MAGIC;
+use crate::image::kwbimage::uart::{BOOTROM_BAUD, UartImage, XMODEM_BLOCK};
 
 /// Length of one packet on the wire.
 pub const PACKET_LEN: usize = 3 + XMODEM_BLOCK + 1;
@@ -40,6 +41,8 @@ pub trait Progress {
     fn board_output(&mut self, bytes: &[u8]);
     /// A header block or EOT is being resent (`reason` is "NAK" or "timeout").
     fn retry(&mut self, block: usize, attempt: u32, reason: &'static str);
+    /// The line speed changed (baud-switching images).
+    fn baud_changed(&mut self, _baud: u32) {}
 }
 
 /// Why the transfer failed.
@@ -77,9 +80,38 @@ pub enum TransferError {
     /// EOT was never acknowledged.
     #[error("end of transfer (EOT) not acknowledged after {0} attempts")]
     EotRejected(u32),
+    /// A baud-switching image never announced the switch.
+    #[error(
+        "the board did not announce the baud-rate change after its headers; power-cycle it \
+         and retry without -B"
+    )]
+    NoBaudAnnouncement,
     /// The serial port failed.
     #[error("serial port: {0}")]
     Io(#[from] io::Error),
+}
+
+/// Watches the board's output for [`MAGIC`], across read boundaries.
+#[derive(Debug, Default)]
+struct MagicWatch {
+    matched: usize,
+    seen: bool,
+}
+
+impl MagicWatch {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.seen {
+                return;
+            }
+            self.matched = if b == MAGIC[self.matched] {
+                self.matched + 1
+            } else {
+                usize::from(b == MAGIC[0])
+            };
+            self.seen = self.matched == MAGIC.len();
+        }
+    }
 }
 
 /// What came back for a packet.
@@ -89,6 +121,8 @@ enum Reply {
     Nak,
     Cancel,
     Timeout,
+    /// Not a reply: the baud-rate announcement was seen; the reply is still to come.
+    Switch,
 }
 
 impl Reply {
@@ -98,6 +132,7 @@ impl Reply {
             Self::Timeout => "timeout",
             Self::Ack => "ACK",
             Self::Cancel => "CAN",
+            Self::Switch => "baud-rate announcement",
         }
     }
 }
@@ -126,18 +161,32 @@ pub fn send_image(
                 timing.block_timeout
             };
             let mut attempt = 1;
+            let mut watch = (training && image.baud_switch.is_some()).then(MagicWatch::default);
             loop {
                 link.write_all(&wire)?;
                 link.drain()?;
-                let reply = wait_reply(link, timeout, training, progress)?;
+                let mut reply = wait_reply(link, timeout, training, progress, watch.as_mut())?;
+                if let (Reply::Switch, Some(baud)) = (reply, image.baud_switch) {
+                    // The training code announced the switch and is changing speed now; the
+                    // ACK and all data come at the new speed.
+                    link.set_baud(baud)?;
+                    progress.baud_changed(baud);
+                    watch = None;
+                    reply = wait_reply(link, timeout, training, progress, None)?;
+                }
                 match reply {
+                    Reply::Ack if watch.is_some() => {
+                        return Err(TransferError::NoBaudAnnouncement);
+                    }
                     Reply::Ack => break,
                     Reply::Cancel => return Err(TransferError::Cancelled(number)),
-                    Reply::Nak | Reply::Timeout if attempt < timing.header_attempts => {
+                    Reply::Nak | Reply::Timeout | Reply::Switch
+                        if attempt < timing.header_attempts =>
+                    {
                         attempt += 1;
                         progress.retry(number, attempt, reply.reason());
                     }
-                    Reply::Nak | Reply::Timeout => {
+                    Reply::Nak | Reply::Timeout | Reply::Switch => {
                         return Err(TransferError::HeaderRejected {
                             block: number,
                             attempts: attempt,
@@ -149,7 +198,7 @@ pub fn send_image(
         } else {
             link.write_all(&wire)?;
             link.drain()?;
-            match wait_reply(link, timing.block_timeout, false, progress)? {
+            match wait_reply(link, timing.block_timeout, false, progress, None)? {
                 Reply::Ack => {}
                 Reply::Cancel => return Err(TransferError::Cancelled(number)),
                 Reply::Nak => {
@@ -159,7 +208,7 @@ pub fn send_image(
                         reason: "refused (NAK: checksum or sequence error on the line)",
                     });
                 }
-                Reply::Timeout => {
+                Reply::Timeout | Reply::Switch => {
                     return Err(TransferError::DataRejected {
                         block: number,
                         total,
@@ -173,8 +222,16 @@ pub fn send_image(
     for attempt in 1..=timing.header_attempts {
         link.write_all(&[ctrl::EOT])?;
         link.drain()?;
-        match wait_reply(link, timing.block_timeout, false, progress)? {
-            Reply::Ack => return Ok(()),
+        match wait_reply(link, timing.block_timeout, false, progress, None)? {
+            Reply::Ack => {
+                if image.baud_switch.is_some() {
+                    // The appended code switches the board back before the payload runs.
+                    link.drain()?;
+                    link.set_baud(BOOTROM_BAUD)?;
+                    progress.baud_changed(BOOTROM_BAUD);
+                }
+                return Ok(());
+            }
             Reply::Cancel => return Err(TransferError::Cancelled(total)),
             other => progress.retry(total + 1, attempt + 1, other.reason()),
         }
@@ -189,6 +246,7 @@ fn wait_reply(
     timeout: Duration,
     pass_output: bool,
     progress: &mut dyn Progress,
+    mut watch: Option<&mut MagicWatch>,
 ) -> io::Result<Reply> {
     let deadline = Instant::now() + timeout;
     let mut buf = [0u8; 64];
@@ -205,10 +263,20 @@ fn wait_reply(
             if pass_output && i > 0 {
                 progress.board_output(&buf[..i]);
             }
+            if let Some(w) = watch.as_deref_mut() {
+                w.feed(&buf[..i]);
+            }
             return Ok(reply);
         }
         if pass_output && n > 0 {
             progress.board_output(&buf[..n]);
+        }
+        if let Some(w) = watch.as_deref_mut() {
+            w.feed(&buf[..n]);
+            if w.seen {
+                // Return so that the caller switches speed before the ACK arrives at it.
+                return Ok(Reply::Switch);
+            }
         }
     }
     Ok(Reply::Timeout)

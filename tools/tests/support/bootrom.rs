@@ -55,6 +55,12 @@ pub struct Outcome {
     pub naks: u32,
     /// What a BootROM would say about the received image once complete.
     pub verdict: Result<(), String>,
+    /// The binary headers printed the baud-rate announcement (`kwboot -B` images).
+    pub announced: bool,
+    /// The host's line speed (slave termios) when the first data packet arrived.
+    pub data_phase_baud: Option<u32>,
+    /// The host's line speed when the simulator stopped.
+    pub final_baud: Option<u32>,
 }
 
 /// A running simulator. Dropping it stops the thread.
@@ -72,7 +78,8 @@ impl BootRom {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let stop = Arc::clone(&stop);
-            thread::spawn(move || Sim::new(master, config, stop).run())
+            let slave = slave.try_clone().expect("dup pty slave");
+            thread::spawn(move || Sim::new(master, slave, config, stop).run())
         };
         Self {
             slave_path,
@@ -153,6 +160,8 @@ enum State {
 
 struct Sim {
     master: OwnedFd,
+    /// Our own descriptor of the slave side: its termios is what the tool under test set.
+    slave: OwnedFd,
     config: Config,
     stop: Arc<AtomicBool>,
     state: State,
@@ -166,9 +175,10 @@ struct Sim {
 }
 
 impl Sim {
-    fn new(master: OwnedFd, config: Config, stop: Arc<AtomicBool>) -> Self {
+    fn new(master: OwnedFd, slave: OwnedFd, config: Config, stop: Arc<AtomicBool>) -> Self {
         Self {
             master,
+            slave,
             config,
             stop,
             state: State::WaitPattern,
@@ -178,6 +188,9 @@ impl Sim {
                 complete: false,
                 naks: 0,
                 verdict: Err("no image received".into()),
+                announced: false,
+                data_phase_baud: None,
+                final_baud: None,
             },
             pending: Vec::new(),
             first_block_naks: 0,
@@ -194,7 +207,18 @@ impl Sim {
             self.read_some(Duration::from_millis(20));
             self.step();
         }
+        self.outcome.final_baud = Some(self.host_baud());
         self.outcome
+    }
+
+    /// The line speed the tool under test has set on the pty (termios2 output speed).
+    fn host_baud(&self) -> u32 {
+        // SAFETY: termios2 is plain data; zeroed is valid to be filled by the ioctl.
+        let mut tio: libc::termios2 = unsafe { std::mem::zeroed() };
+        // SAFETY: TCGETS2 fills a termios2 for an open terminal descriptor.
+        let rc = unsafe { libc::ioctl(self.slave.as_raw_fd(), libc::TCGETS2, &mut tio) };
+        assert_eq!(rc, 0, "TCGETS2: {}", std::io::Error::last_os_error());
+        tio.c_ospeed
     }
 
     /// Appends whatever arrives within `timeout` to `pending`.
@@ -321,6 +345,13 @@ impl Sim {
             self.nak();
             return;
         }
+        if self
+            .header_len
+            .is_some_and(|h| self.outcome.image.len() == h)
+            && self.outcome.data_phase_baud.is_none()
+        {
+            self.outcome.data_phase_baud = Some(self.host_baud());
+        }
         self.outcome.image.extend_from_slice(&data);
         self.expected = self.expected.wrapping_add(1);
         if self.header_len.is_none() && self.outcome.image.len() >= 32 {
@@ -336,6 +367,14 @@ impl Sim {
                 self.send(&self.config.training_text.clone());
             }
             thread::sleep(self.config.training_delay);
+            // A binary header that carries kwboot's baud-rate announcement prints it and then
+            // switches the UART (on a pty only the announcement is visible).
+            let magic = b"$baudratechange\0";
+            if self.outcome.image.windows(magic.len()).any(|w| w == magic) {
+                self.send(magic);
+                self.outcome.announced = true;
+                thread::sleep(Duration::from_millis(50));
+            }
         }
         self.send(&[ACK]);
     }

@@ -19,6 +19,7 @@
 //!   vendor DDR training code) and puts a new payload behind it.
 //! * [`uart::patch`] prepares any image for UART boot (what `kwboot` sends).
 
+pub mod baud_code;
 pub mod cfg;
 pub mod uart;
 pub mod unbrick;
