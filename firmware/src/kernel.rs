@@ -19,6 +19,11 @@ static HEAP: LlffHeap = LlffHeap::empty();
 
 static PLATFORM: Mutex<Cell<Option<&'static Platform>>> = Mutex::new(Cell::new(None));
 
+/// Heap bytes (in use, free).
+pub fn heap_usage() -> (usize, usize) {
+    (HEAP.used(), HEAP.free())
+}
+
 /// The platform the kernel booted on, once [`boot`] has started.
 pub(crate) fn platform() -> Option<&'static Platform> {
     critical_section::with(|cs| PLATFORM.borrow(cs).get())

@@ -7,12 +7,14 @@
 //! | [`board`] | the traits and the [`board::Platform`] description a board crate provides |
 //! | [`bootinfo`] | DTB / ATAG / default boot information, the command line |
 //! | `arch` | ARMv7-A and ARMv5TE specifics: start-up, MMU and caches, idle, CPU id |
+//! | [`config_slot`] | where a board keeps the user's haproxy.cfg (header format) |
 //! | [`console`] | plain-text console output and the wire format shared with defmt frames |
 //! | `log` | the defmt global logger (target only) |
 //! | [`time`] | monotonic time and the tick |
 //! | [`irq`] | interrupt dispatch |
 //! | [`mem`] | the physical memory map and the heap |
 //! | `kernel` | boot sequence, banner, self-tests, the idle loop |
+//! | `proxy_service` | the proxy engine on the stack's sockets (target only) |
 //! | `network` | NIC interrupt halves, stack bring-up from the command line, diagnostics (target only) |
 //!
 //! Only `board`, `bootinfo`, `console`, `time`, `irq` and `mem` build on the host, where their
@@ -24,6 +26,7 @@ extern crate alloc;
 
 pub mod board;
 pub mod bootinfo;
+pub mod config_slot;
 pub mod console;
 pub mod irq;
 pub mod mem;
@@ -39,9 +42,11 @@ mod log;
 pub mod network;
 #[cfg(target_arch = "arm")]
 mod panic;
+#[cfg(target_arch = "arm")]
+pub mod proxy_service;
 
 #[cfg(target_arch = "arm")]
-pub use kernel::{ExceptionKind, Kernel, boot, handle_exception, handle_irq};
+pub use kernel::{ExceptionKind, Kernel, boot, handle_exception, handle_irq, heap_usage};
 
 /// The firmware version, as Cargo knows it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -167,8 +167,14 @@ impl<N: Nic> Network<N> {
     }
 
     /// The bottom half: services the NIC if it interrupted, polls the stack (bounded), runs the
-    /// diagnostic services, and reports DHCP changes on the console.
-    pub fn service(&mut self, kernel: &Kernel, now: Instant) {
+    /// diagnostic services and `application` (the proxy) on it, polls again so that what they
+    /// queued leaves at once, and reports DHCP changes on the console.
+    pub fn service(
+        &mut self,
+        kernel: &Kernel,
+        now: Instant,
+        mut application: impl FnMut(&mut Stack<N>),
+    ) {
         let pending = critical_section::with(|cs| NIC_PENDING.borrow(cs).replace(false));
         if pending {
             self.stack.nic_mut().on_interrupt();
@@ -190,7 +196,10 @@ impl<N: Nic> Network<N> {
             if let Some(diagnostics) = self.diagnostics.as_mut() {
                 diagnostics.poll(&mut self.stack);
             }
+            application(&mut self.stack);
             if !outcome.more_pending {
+                // Send what the services queued now rather than at the next interrupt.
+                self.stack.poll(now);
                 break;
             }
         }

@@ -8,7 +8,7 @@ use smoltcp::iface::{
     Config, Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet,
 };
 use smoltcp::phy::Device;
-use smoltcp::socket::{dhcpv4, tcp};
+use smoltcp::socket::{dhcpv4, tcp, udp};
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{
     EthernetAddress, HardwareAddress, IpCidr, IpEndpoint, IpListenEndpoint, Ipv4Address, Ipv4Cidr,
@@ -197,7 +197,7 @@ impl<N: Nic> Stack<N> {
             .try_reserve_exact(budget.sockets + 1)
             .map_err(|_| StackError::OutOfMemory)?;
         let mut sockets = SocketSet::new(storage);
-        let pool = Pool::new(&mut sockets, budget, config)?;
+        let pool = Pool::new(budget, config)?;
         let (dhcp, dhcp_state) = match config.ipv4 {
             Ipv4Mode::Dhcp => (
                 Some(sockets.add(dhcpv4::Socket::new())),
@@ -475,5 +475,61 @@ impl<N: Nic> Stack<N> {
 fn sync_gate(gate: &Gate, pool: &Pool) {
     for (port, (_, listening)) in gate.ports.iter().zip(pool.listener_endpoints()) {
         port.open.set(listening);
+    }
+}
+
+/// Source port of datagrams sent with [`Stack::send_datagram`] (syslog).
+pub const DATAGRAM_SOURCE_PORT: u16 = 49_151;
+
+/// What the proxy needs beyond the socket API above: reading a connection's state through a
+/// shared reference, a half-close, and fire-and-forget UDP for syslog.
+impl<N: Nic> Stack<N> {
+    /// The socket behind `handle` for reading its state; `None` if the handle is stale.
+    pub fn peek_socket(&self, handle: TcpHandle) -> Option<&tcp::Socket<'static>> {
+        let h = self.pool.resolve(handle)?;
+        Some(self.sockets.get::<tcp::Socket>(h))
+    }
+
+    /// Half-close: sends FIN after the queued data; the connection keeps receiving until the
+    /// peer closes too, and the handle stays valid until [`close`](Self::close) or
+    /// [`abort`](Self::abort). Returns `false` for a stale handle.
+    pub fn shutdown_write(&mut self, handle: TcpHandle) -> bool {
+        match self.socket(handle) {
+            Some(socket) => {
+                socket.close();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queues one UDP datagram to `to` from [`DATAGRAM_SOURCE_PORT`]; `false` if it cannot be
+    /// queued (buffer full, too large, no route). The UDP socket is created on first use, so a
+    /// configuration without syslog costs nothing.
+    pub fn send_datagram(&mut self, to: core::net::SocketAddr, payload: &[u8]) -> bool {
+        let existing = self.sockets.iter().find_map(|(handle, socket)| {
+            matches!(socket, smoltcp::socket::Socket::Udp(_)).then_some(handle)
+        });
+        let handle = match existing {
+            Some(handle) => handle,
+            None => {
+                let buffer = || {
+                    udp::PacketBuffer::new(
+                        alloc::vec![udp::PacketMetadata::EMPTY; 16],
+                        alloc::vec![0; 16 * 1024],
+                    )
+                };
+                let mut socket = udp::Socket::new(buffer(), buffer());
+                if socket.bind(DATAGRAM_SOURCE_PORT).is_err() {
+                    return false;
+                }
+                self.sockets.add(socket)
+            }
+        };
+        let endpoint = smoltcp::wire::IpEndpoint::new(to.ip().into(), to.port());
+        self.sockets
+            .get_mut::<udp::Socket>(handle)
+            .send_slice(payload, endpoint)
+            .is_ok()
     }
 }

@@ -90,7 +90,8 @@ impl DemoBackend {
             .clone()
     }
 
-    /// Waits this long before answering each request (to exercise `timeout server`).
+    /// Waits this long before answering each request other than `/health` (to exercise
+    /// `timeout server` and queueing).
     pub fn set_delay(&self, delay: Duration) {
         self.shared
             .delay_ms
@@ -152,11 +153,12 @@ fn serve(stream: TcpStream, name: &str, shared: &Shared) {
             .unwrap_or_else(|e| e.into_inner())
             .push(head.clone());
         shared.requests.fetch_add(1, Ordering::Relaxed);
+        let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+        // Health checks are answered at once, so a slow server still passes its checks.
         let delay = shared.delay_ms.load(Ordering::Relaxed);
-        if delay > 0 {
+        if delay > 0 && path != "/health" {
             thread::sleep(Duration::from_millis(delay));
         }
-        let path = request_line.split_whitespace().nth(1).unwrap_or("/");
         let text = if path == "/health" {
             "ok\n".to_owned()
         } else {

@@ -12,6 +12,7 @@ use firmware::board::{
 };
 use firmware::kprintln;
 use firmware::network::Network;
+use firmware::proxy_service::ProxyService;
 use hal_vexpress::a9_timers::{GlobalTimer, PRIVATE_TIMER_IRQ, PrivateTimer};
 use hal_vexpress::gic::Gic;
 use hal_vexpress::lan9118::{self, Lan9118};
@@ -24,6 +25,12 @@ const UART0_BASE: usize = MOTHERBOARD_BASE + 0x9000;
 /// A9 MPCore private memory region (PERIPHBASE).
 const PERIPHBASE: usize = 0x1e00_0000;
 const LAN9118_BASE: usize = 0x4e00_0000;
+/// The configuration slot (`firmware::config_slot`): RAM between the DTB and the image, where
+/// QEMU's `-device loader` puts a configuration (`qemu/src/lib.rs`).
+const CONFIG_SLOT: MemoryRange = MemoryRange {
+    base: 0x6000_8000,
+    size: 0x8000,
+};
 /// PL011 reference clock on the V2M motherboard (24 MHz OSCCLK2).
 const UART_CLOCK_HZ: u32 = 24_000_000;
 /// PERIPHCLK as QEMU models it: the A9 timers tick every 10 ns.
@@ -154,7 +161,7 @@ static PLATFORM: Platform = Platform {
         size: 1 << 30,
     },
     boot_info_probes: &[0x6000_0000],
-    reserved: &[],
+    reserved: &[CONFIG_SLOT],
     devices: &[
         MemoryRange {
             base: MOTHERBOARD_BASE,
@@ -199,10 +206,56 @@ fn main() -> ! {
             None
         }
     };
-    kernel.run(|kernel, now| {
-        if let Some(network) = network.as_mut() {
-            network.service(kernel, now);
+    // SAFETY: the slot is RAM the kernel reserved (no heap, no stack, no image), identity-mapped;
+    // nothing writes it after QEMU's loader.
+    let slot =
+        unsafe { core::slice::from_raw_parts(CONFIG_SLOT.base as *const u8, CONFIG_SLOT.size) };
+    let parsed = match firmware::config_slot::text(slot) {
+        Some(text) => {
+            kprintln!(
+                "proxy: configuration from the slot at {:#010x} ({} bytes)",
+                CONFIG_SLOT.base,
+                text.len()
+            );
+            proxy::config::parse_bytes("slot", text)
         }
+        None => {
+            kprintln!("proxy: no configuration in the slot; using the built-in demo configuration");
+            proxy::config::Config::demo()
+        }
+    };
+    let mut proxy = network.as_mut().and_then(|network| match parsed {
+        Ok(parsed) => {
+            for warning in &parsed.warnings {
+                kprintln!("proxy: {}", warning);
+            }
+            let (_, free) = firmware::heap_usage();
+            Some(ProxyService::start(
+                &parsed.config,
+                free,
+                network.stack_mut(),
+            ))
+        }
+        Err(error) => {
+            kprintln!("proxy: configuration rejected: {}", error);
+            None
+        }
+    });
+    let mut next_stats_ms = 0;
+    kernel.run(|kernel, now| {
+        let Some(network) = network.as_mut() else {
+            return;
+        };
+        network.service(kernel, now, |stack| {
+            if let Some(proxy) = proxy.as_mut() {
+                if now.as_millis() >= next_stats_ms {
+                    let (used, free) = firmware::heap_usage();
+                    proxy.set_box_stats(stack, used, free);
+                    next_stats_ms = now.as_millis() + 1000;
+                }
+                proxy.poll(stack, now);
+            }
+        });
     })
 }
 

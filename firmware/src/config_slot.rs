@@ -1,0 +1,45 @@
+//! The configuration slot: where a board keeps the user's haproxy.cfg text.
+//!
+//! Layout (the same as the NSLU2 flash slot the image tool writes, `tools/src/image/nslu2.rs`):
+//! a big-endian 32-bit length, twelve zero bytes, then the text; the rest of the slot is padding
+//! (0xFF in erased flash, 0x00 in RAM). On the NSLU2 the slot is in flash at 0x7F8000; on
+//! vexpress it is RAM at 0x6000_8000, filled by QEMU's `-device loader` (see `qemu/src/lib.rs`).
+//! An empty, erased or malformed slot means "no configuration": the board falls back to the
+//! built-in demo configuration.
+
+/// Size of the slot header.
+pub const HEADER_LEN: usize = 16;
+
+/// The configuration text in `slot`, or `None` if the slot holds none.
+pub fn text(slot: &[u8]) -> Option<&[u8]> {
+    let header = slot.get(..HEADER_LEN)?;
+    let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    if len == 0 || header[4..].iter().any(|&b| b != 0) {
+        return None;
+    }
+    slot.get(HEADER_LEN..HEADER_LEN.checked_add(len)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(text: &[u8], size: usize, pad: u8) -> Vec<u8> {
+        let mut slot = (text.len() as u32).to_be_bytes().to_vec();
+        slot.extend([0; 12]);
+        slot.extend(text);
+        slot.resize(size, pad);
+        slot
+    }
+
+    #[test]
+    fn reads_the_text_and_rejects_empty_erased_or_overlong_slots() {
+        assert_eq!(text(&slot(b"global\n", 64, 0xff)), Some(&b"global\n"[..]));
+        assert_eq!(text(&vec![0u8; 64]), None);
+        assert_eq!(text(&vec![0xffu8; 64]), None);
+        let mut overlong = slot(b"x", 32, 0);
+        overlong[..4].copy_from_slice(&100u32.to_be_bytes());
+        assert_eq!(text(&overlong), None);
+        assert_eq!(text(&[0, 0, 0]), None);
+    }
+}
