@@ -56,9 +56,9 @@ const MIN_RESERVE: usize = 1024 * 1024;
 /// Per-allocation bookkeeping a typical embedded allocator adds (header plus alignment slack).
 const ALLOC_OVERHEAD: usize = 16;
 
-/// Heap bytes one socket costs besides its two buffers: its slot in smoltcp's socket set (the
-/// socket structure itself lives inline there), the stack's own slot record, and the allocator's
-/// overhead for the two buffer allocations.
+/// Heap bytes one socket costs besides its two buffers: its slot in smoltcp's socket set (a
+/// socket in use lives inline there), the stack's own slot record (where a free socket is parked,
+/// also inline), and the allocator's overhead for the two buffer allocations.
 pub const SOCKET_OVERHEAD: usize =
     size_of::<SocketStorage<'static>>() + size_of::<Slot>() + 2 * ALLOC_OVERHEAD;
 
