@@ -552,3 +552,42 @@ fn baud_switch_refuses_silly_speeds() {
         ));
     }
 }
+
+#[test]
+fn patching_damaged_or_random_images_never_panics() {
+    let mut rng = Rng::new(40);
+    let good = [
+        test_image(BootSource::Nand, 700, 41),
+        test_image(BootSource::Spi, 300, 42),
+        stock_like_image(),
+    ];
+    for round in 0..1500 {
+        let mut image = good[round % good.len()].clone();
+        // Damage a few bytes, mostly in the headers, and fix the header checksum half of the
+        // time so that the damage gets past the checksum check.
+        for _ in 0..rng.range(1, 6) {
+            let at = if rng.chance(80) {
+                rng.range(0, 0x60) as usize
+            } else {
+                rng.range(0, image.len() as u64 - 1) as usize
+            };
+            image[at] = rng.next_u64() as u8;
+        }
+        if rng.chance(50)
+            && let Ok(parsed) = kwbimage::parse(&image)
+            && let Some(area) = image.get(..parsed.main.header_size as usize)
+        {
+            image[0x1F] = kwbimage::header_checksum(area);
+        }
+        if rng.chance(20) {
+            image.truncate(rng.range(0, image.len() as u64) as usize);
+        }
+        if let Ok(patched) = uart::patch(&image) {
+            assert_eq!(patched.bytes.len() % 128, 0);
+        }
+        if let Ok(patched) = uart::patch_with_baud_switch(&image, 230_400) {
+            assert_eq!(patched.bytes.len() % 128, 0);
+            assert_eq!(patched.baud_switch, Some(230_400));
+        }
+    }
+}

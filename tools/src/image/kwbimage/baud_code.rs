@@ -3,7 +3,7 @@
 //! this code is our own).
 //!
 //! Two pieces, both ARMv5TE A32, little endian, position independent, with their parameters in
-//! a literal pool at the end that [`with_params`] fills in:
+//! a literal pool at the end that [`announce`] and [`restore`] fill in:
 //!
 //! * [`ANNOUNCE`] runs as a binary header (a function the BootROM calls): it prints
 //!   `"$baudratechange\0"` at the current speed so the host knows to switch, waits for the

@@ -249,7 +249,8 @@ pub fn patch_with_baud_switch(image: &[u8], baud: u32) -> Result<UartImage, Uart
     let mut data = payload_bytes.to_vec();
     data.extend_from_slice(&restore);
     let src = (main.src_addr as usize).max(align_up(headers_end, 4));
-    let mut out = vec![0u8; src + data.len() + 4];
+    // A (malformed but parseable) header size reaching past the data still has to fit.
+    let mut out = vec![0u8; (src + data.len() + 4).max(main.header_size as usize)];
     out[..header_at].copy_from_slice(&image[..header_at]);
     // Chain the new header: the previous last header's "next" byte, or the main header's ext.
     match parsed.optional.last() {
@@ -258,7 +259,8 @@ pub fn patch_with_baud_switch(image: &[u8], baud: u32) -> Result<UartImage, Uart
     }
     out[header_at..headers_end].copy_from_slice(&header);
     out[src..src + data.len()].copy_from_slice(&data);
-    out[src + data.len()..].copy_from_slice(&data_checksum(&data).to_le_bytes());
+    out[src + data.len()..src + data.len() + 4]
+        .copy_from_slice(&data_checksum(&data).to_le_bytes());
 
     main.header_size = main.header_size.max(headers_end as u32);
     main.src_addr = src as u32;
