@@ -107,7 +107,9 @@ pub use budget::{Budget, BudgetError};
 pub use config::{Ipv4Mode, Ipv6Config, StackConfig, TcpTuning};
 pub use gate::GateStats;
 pub use pool::{ListenerId, PoolStats, SocketUsage, TcpHandle};
-pub use stack::{DhcpChange, DhcpState, PollOutcome, Stack, StackStats, link_local_address};
+pub use stack::{
+    DATAGRAM_SOURCE_PORT, DhcpChange, DhcpState, PollOutcome, Stack, StackStats, link_local_address,
+};
 
 /// smoltcp, as this crate uses it (time, wire addresses, the TCP socket type).
 pub use smoltcp;

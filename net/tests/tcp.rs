@@ -506,3 +506,62 @@ fn one_poll_sends_the_whole_window_within_the_pass_limit() {
     let (sent, more) = segments_sent_by_one_poll(2);
     assert_eq!((sent, more), (2, true));
 }
+
+#[test]
+fn half_close_sends_fin_and_keeps_receiving() {
+    let wire = TestWire::new();
+    let (a, b) = wire.ends(STACK_MAC, PEER_MAC);
+    let mut stack = stack(a, &static_config(), Budget::fixed(4, 2048, 2048));
+    let listener = stack.listen(80, 1).unwrap();
+    let mut peer = Peer::new(b);
+    let mut clock = Clock::new();
+    let client = peer.connect((STACK_V4, 80), 43_000, 2048);
+    let mut conn = None;
+    for _ in 0..100 {
+        round(&mut stack, &mut peer, &mut clock);
+        conn = conn.or_else(|| stack.accept(listener));
+        if conn.is_some() && peer.tcp(client).may_send() {
+            break;
+        }
+    }
+    let conn = conn.expect("accepted");
+    stack.socket(conn).unwrap().send_slice(b"bye").unwrap();
+    assert!(stack.shutdown_write(conn));
+    let mut received = Vec::new();
+    for _ in 0..100 {
+        round(&mut stack, &mut peer, &mut clock);
+        let c = peer.tcp(client);
+        let mut buf = [0u8; 16];
+        if let Ok(n) = c.recv_slice(&mut buf) {
+            received.extend_from_slice(&buf[..n]);
+        }
+        if !c.may_recv() {
+            break;
+        }
+    }
+    assert_eq!(received, b"bye");
+    assert_eq!(
+        peer.tcp(client).state(),
+        State::CloseWait,
+        "the peer saw our FIN"
+    );
+    // The other direction still works, and the handle is still ours.
+    peer.tcp(client).send_slice(b"late data").unwrap();
+    let mut late = Vec::new();
+    for _ in 0..100 {
+        round(&mut stack, &mut peer, &mut clock);
+        let s = stack
+            .peek_socket(conn)
+            .expect("handle valid after half-close");
+        if s.recv_queue() >= 9 {
+            let mut buf = [0u8; 16];
+            let n = stack.socket(conn).unwrap().recv_slice(&mut buf).unwrap();
+            late.extend_from_slice(&buf[..n]);
+            break;
+        }
+    }
+    assert_eq!(late, b"late data");
+    assert!(stack.close(conn));
+    assert!(stack.peek_socket(conn).is_none());
+    assert!(!stack.shutdown_write(conn));
+}
