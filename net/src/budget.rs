@@ -14,11 +14,11 @@
 //! about `sockets / 2` connections, minus its listening backlog.
 //!
 //! Worked examples (checked by the unit tests below; counts from a 64-bit host, where
-//! `SOCKET_OVERHEAD` is 592 bytes; on 32-bit ARM it is smaller and the counts a little higher):
+//! `SOCKET_OVERHEAD` is 1088 bytes; on 32-bit ARM it is smaller and the counts a little higher):
 //! - 128 MiB board, ~120 MiB free: 16 KiB buffers, 1024 sockets (the cap), ~34 MiB of heap.
-//! - NSLU2, 32 MiB RAM, ~26 MiB free: 16 KiB buffers, 612 sockets (~20 MiB).
-//! - 8 MiB free: 4 KiB buffers, 716 sockets.
-//! - 2 MiB free: 2 KiB buffers, 223 sockets.
+//! - NSLU2, 32 MiB RAM, ~26 MiB free: 16 KiB buffers, 603 sockets (~20 MiB).
+//! - 8 MiB free: 4 KiB buffers, 677 sockets.
+//! - 2 MiB free: 2 KiB buffers, 202 sockets.
 //!
 //! # Why the cap at [`MAX_SOCKETS`]
 //! smoltcp finds the socket for an incoming segment by walking every socket in the set, and walks

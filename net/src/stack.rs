@@ -192,9 +192,11 @@ impl<N: Nic> Stack<N> {
                 .map_err(|_| StackError::TooManyRoutes)?;
         }
 
+        // Room for every TCP socket at once plus the DHCP client, the datagram socket and a
+        // spare, so that adding a socket never reallocates.
         let mut storage = Vec::new();
         storage
-            .try_reserve_exact(budget.sockets + 1)
+            .try_reserve_exact(budget.sockets + 4)
             .map_err(|_| StackError::OutOfMemory)?;
         let mut sockets = SocketSet::new(storage);
         let pool = Pool::new(budget, config)?;
