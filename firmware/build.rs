@@ -6,7 +6,7 @@ use std::process::Command;
 fn main() {
     arm_targets::process();
     let revision = Command::new("git")
-        .args(["describe", "--always", "--dirty", "--abbrev=10"])
+        .args(["describe", "--always", "--abbrev=10"])
         .output()
         .ok()
         .filter(|out| out.status.success())
@@ -14,6 +14,12 @@ fn main() {
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|| "unknown".to_owned());
     println!("cargo:rustc-env=BAREPROXY_GIT_REVISION={revision}");
+    // Rebuild when the commit changes: HEAD, and the branch file HEAD points to. (Watching the
+    // index would rebuild the firmware on every `git add`.)
     println!("cargo:rerun-if-changed=../.git/HEAD");
-    println!("cargo:rerun-if-changed=../.git/index");
+    if let Ok(head) = std::fs::read_to_string("../.git/HEAD") {
+        if let Some(reference) = head.trim().strip_prefix("ref: ") {
+            println!("cargo:rerun-if-changed=../.git/{reference}");
+        }
+    }
 }

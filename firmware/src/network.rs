@@ -111,7 +111,8 @@ impl<N: Nic> Network<N> {
                 .iter()
                 .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
                 .rotate_left(17);
-        let budget = Budget::from_ram(kernel.heap.size).map_err(|_| NetworkError::NoMemory)?;
+        let (_, free_heap) = crate::kernel::heap_usage();
+        let budget = Budget::from_ram(free_heap).map_err(|_| NetworkError::NoMemory)?;
         nic.set_interrupts_enabled(true);
         let now = smoltcp_instant(kernel.now());
         let mut stack = Stack::new(nic, &stack_config(&settings, seed), &budget, now)

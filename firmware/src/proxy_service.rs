@@ -130,6 +130,9 @@ impl ProxyService {
     /// Builds the engine for `config` with `ram` bytes to budget from, and opens its listeners.
     pub fn start<N: Nic>(config: &Config, ram: usize, stack: &mut Stack<N>) -> Self {
         let engine = Engine::new(config, ResourceLimits::from_ram(ram));
+        // Every proxied client needs a backend connection: keep half the sockets out of the
+        // listeners' reach so that accepting can never starve connecting.
+        stack.set_connect_reserve(stack.stats().sockets.max / 2);
         let mut listeners: Vec<(SocketAddr, ListenerId)> = Vec::new();
         for addr in engine.listeners() {
             // `0.0.0.0:80` and `[::]:80` are the same smoltcp endpoint (any address, port 80):

@@ -351,6 +351,7 @@ impl HostPeer {
                     .map_or(MAX_IDLE_WAIT, |d| {
                         Duration::from_micros(d.total_micros()).min(MAX_IDLE_WAIT)
                     });
+                let idle = idle.min(deadline.saturating_duration_since(Instant::now()));
                 if !idle.is_zero() {
                     self.device.wire.wait_readable(idle);
                 }
@@ -542,40 +543,23 @@ impl HostPeer {
         timeout: Duration,
     ) -> Result<Duration> {
         let caps = ChecksumCapabilities::default();
-        let socket = self.sockets.get_mut::<icmp::Socket>(handle);
-        match target {
-            IpAddress::Ipv4(_) => {
-                let repr = Icmpv4Repr::EchoRequest {
-                    ident,
-                    seq_no,
-                    data: payload,
-                };
-                let buf = socket
-                    .send(repr.buffer_len(), target)
-                    .map_err(|e| anyhow::anyhow!("queueing ICMPv4 echo: {e}"))?;
-                repr.emit(&mut Icmpv4Packet::new_unchecked(buf), &caps);
-            }
-            IpAddress::Ipv6(dst) => {
-                let repr = Icmpv6Repr::EchoRequest {
-                    ident,
-                    seq_no,
-                    data: payload,
-                };
-                let buf = socket
-                    .send(repr.buffer_len(), target)
-                    .map_err(|e| anyhow::anyhow!("queueing ICMPv6 echo: {e}"))?;
-                repr.emit(&PEER_V6, &dst, &mut Icmpv6Packet::new_unchecked(buf), &caps);
-            }
-        }
-        let started = Instant::now();
+        // Like ping(8), the request is repeated every second: a guest that has to resolve the
+        // peer's address first (ARP/NDP) drops the reply that triggered the resolution.
+        let mut sent_at: Option<Instant> = None;
         self.run_until(timeout, &format!("echo reply from {target}"), |peer| {
             let socket = peer.sockets.get_mut::<icmp::Socket>(handle);
+            if sent_at.is_none_or(|at| at.elapsed() >= PING_INTERVAL) {
+                if let Err(e) = queue_echo_request(socket, target, ident, seq_no, payload) {
+                    return Some(Err(e));
+                }
+                sent_at = Some(Instant::now());
+            }
             while let Ok((packet, from)) = socket.recv() {
                 if from != target {
                     continue;
                 }
-                let matches = match (from, target) {
-                    (IpAddress::Ipv4(_), _) => Icmpv4Packet::new_checked(packet)
+                let matches = match from {
+                    IpAddress::Ipv4(_) => Icmpv4Packet::new_checked(packet)
                         .and_then(|p| Icmpv4Repr::parse(&p, &caps))
                         .is_ok_and(|r| {
                             r == Icmpv4Repr::EchoReply {
@@ -584,7 +568,7 @@ impl HostPeer {
                                 data: payload,
                             }
                         }),
-                    (IpAddress::Ipv6(src), _) => Icmpv6Packet::new_checked(packet)
+                    IpAddress::Ipv6(src) => Icmpv6Packet::new_checked(packet)
                         .and_then(|p| Icmpv6Repr::parse(&src, &PEER_V6, &p, &caps))
                         .is_ok_and(|r| {
                             r == Icmpv6Repr::EchoReply {
@@ -595,12 +579,51 @@ impl HostPeer {
                         }),
                 };
                 if matches {
-                    return Some(started.elapsed());
+                    return Some(Ok(sent_at.map_or(Duration::ZERO, |at| at.elapsed())));
                 }
             }
             None
-        })
+        })?
     }
+}
+
+/// How often [`HostPeer::ping`] repeats an unanswered echo request.
+const PING_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Queues one ICMP echo request to `target` on `socket`.
+fn queue_echo_request(
+    socket: &mut icmp::Socket<'_>,
+    target: IpAddress,
+    ident: u16,
+    seq_no: u16,
+    payload: &[u8],
+) -> Result<()> {
+    let caps = ChecksumCapabilities::default();
+    match target {
+        IpAddress::Ipv4(_) => {
+            let repr = Icmpv4Repr::EchoRequest {
+                ident,
+                seq_no,
+                data: payload,
+            };
+            let buf = socket
+                .send(repr.buffer_len(), target)
+                .map_err(|e| anyhow::anyhow!("queueing ICMPv4 echo: {e}"))?;
+            repr.emit(&mut Icmpv4Packet::new_unchecked(buf), &caps);
+        }
+        IpAddress::Ipv6(dst) => {
+            let repr = Icmpv6Repr::EchoRequest {
+                ident,
+                seq_no,
+                data: payload,
+            };
+            let buf = socket
+                .send(repr.buffer_len(), target)
+                .map_err(|e| anyhow::anyhow!("queueing ICMPv6 echo: {e}"))?;
+            repr.emit(&PEER_V6, &dst, &mut Icmpv6Packet::new_unchecked(buf), &caps);
+        }
+    }
+    Ok(())
 }
 
 /// The vexpress firmware booted on a fresh owned wire, and the host peer on the other end.

@@ -125,3 +125,41 @@ fn idle_firmware_keeps_running_until_killed() {
     );
     // Drop kills QEMU by PID.
 }
+
+#[test]
+fn defmt_frames_decode_against_the_firmware_elf() {
+    use bareproxy_tool::console::{Demux, LineKind, load_table};
+    let elf = qemu_tests::image("vexpress", "bareproxy-vexpress.elf").unwrap();
+    let table = load_table(&elf)
+        .unwrap()
+        .expect("the firmware ELF carries a defmt table");
+    let qemu = Qemu::spawn(&config(None)).unwrap();
+    qemu.wait_for("heap:", BOOT).unwrap();
+    // The "kernel up" frame follows the banner; give it a moment to arrive.
+    let deadline = std::time::Instant::now() + BOOT;
+    let mut demux = Demux::new(Some(table));
+    let (mut lines, mut fed) = (Vec::new(), 0);
+    loop {
+        let bytes = qemu.console_bytes();
+        lines.extend(demux.feed(&bytes[fed..]));
+        fed = bytes.len();
+        let logged = lines.iter().find(|line| {
+            matches!(line.kind, LineKind::Log { .. }) && line.text.contains("kernel up")
+        });
+        if let Some(line) = logged {
+            assert!(line.text.contains("100 Hz tick"), "{line}");
+            // The text lines survive next to the frames.
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| matches!(l.kind, LineKind::Text) && l.text.contains("bareproxy"))
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no decoded 'kernel up' frame in {lines:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

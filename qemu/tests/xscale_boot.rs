@@ -9,6 +9,7 @@
 //! Needs `qemu-system-arm` and the images from `cargo xtask build` (`cargo xtask test` builds
 //! them first).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use qemu_tests::{Qemu, QemuConfig, image};
@@ -19,19 +20,17 @@ const BOOT: Duration = Duration::from_secs(30);
 const CPU_BIG_ENDIAN: &str = "pxa255,cfgend=on";
 
 fn config(cpu: &str, append: Option<&str>) -> QemuConfig {
-    QemuConfig {
-        machine: "tosa".into(),
-        cpu: Some(cpu.into()),
-        // tosa has exactly 64 MiB (QEMU hw/arm/tosa.c).
-        memory_mib: 64,
-        kernel: Some(
-            image("xscale-qemu", "bareproxy-xscale-qemu.swapped.bin").expect("xscale-qemu image"),
-        ),
-        dtb: None,
-        append: append.map(str::to_owned),
-        user_network: None,
-        extra: Vec::new(),
-    }
+    let kernel =
+        image("xscale-qemu", "bareproxy-xscale-qemu.swapped.bin").expect("xscale-qemu image");
+    // The runner's defaults (no NIC, nothing extra), turned into a tosa without a device tree.
+    let mut config = QemuConfig::vexpress(kernel, PathBuf::new());
+    config.machine = "tosa".into();
+    config.cpu = Some(cpu.into());
+    // tosa has exactly 64 MiB (QEMU hw/arm/tosa.c).
+    config.memory_mib = 64;
+    config.dtb = None;
+    config.append = append.map(str::to_owned);
+    config
 }
 
 /// The number after `label` in `text` (e.g. `"ticks in "` → 499744).
@@ -100,10 +99,13 @@ fn tick_interrupts_arrive_at_100_hz_by_the_os_timer() {
     let ticks = number_after(&text, "selftest: timer ");
     let clock_us = number_after(&text, "ticks in ");
     assert_eq!(ticks, 50, "{text}");
-    // 50 ticks at 100 Hz are 500 ms on OSCR. QEMU derives OSCR and the match interrupts from its
-    // virtual clock; 2 % allows for the sample edges and the re-arming of OSMR0.
+    // 50 ticks at 100 Hz are 500 ms on OSCR. The board re-arms OSMR0 one period after the
+    // previous match, so ticks are never early: the lower bound (1 % for the sample edges) checks
+    // the period. They can be late: QEMU fires its timers on the host, and on a loaded machine a
+    // tick more than a period late is re-armed from "now" and the sample stretches (524 ms was
+    // seen with five engineers building on two cores), hence the loose upper bound.
     assert!(
-        (490_000..=510_000).contains(&clock_us),
+        (495_000..=600_000).contains(&clock_us),
         "50 ticks took {clock_us} us:\n{text}"
     );
     let status = qemu.wait_exit(BOOT).unwrap();

@@ -121,18 +121,87 @@ fn build_images(boards: &[&Board]) -> Result<()> {
     Ok(())
 }
 
+/// Host ports of the demo: the frontend (guest port 80), the TCP listener (guest 9000), and
+/// the two backends and the syslog port the built-in demo configuration names
+/// (`proxy/src/config/demo.cfg`: 10.0.2.2:8081, :8082, :5514 are the host's loopback).
+const DEMO_HTTP: u16 = 8080;
+const DEMO_TCP: u16 = 9000;
+const DEMO_BACKENDS: [u16; 2] = [8081, 8082];
+const DEMO_SYSLOG: u16 = 5514;
+
 fn run_vexpress(append: &str, memory: u32) -> Result<()> {
     setup::ensure()?;
     let board = select_boards(&["vexpress".into()])?[0];
     board.build()?;
+    let backends = DEMO_BACKENDS
+        .iter()
+        .enumerate()
+        .map(|(i, &port)| {
+            qemu_tests::DemoBackend::start(&format!("web{}", i + 1), port).with_context(|| {
+                format!("starting the demo backend on 127.0.0.1:{port} (is the port in use?)")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let syslog = std::net::UdpSocket::bind(("127.0.0.1", DEMO_SYSLOG))
+        .context("binding the syslog port 5514")?;
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 2048];
+        while let Ok(n) = syslog.recv(&mut buffer) {
+            println!(
+                "[syslog] {}",
+                String::from_utf8_lossy(&buffer[..n]).trim_end()
+            );
+        }
+    });
     let mut config = qemu_tests::QemuConfig::vexpress_built()?;
     config.memory_mib = memory;
-    if !append.is_empty() {
-        config.append = Some(append.to_owned());
+    config.append = (!append.is_empty()).then(|| append.to_owned());
+    config.user_network = Some(vec![
+        qemu_tests::Forward {
+            host: DEMO_HTTP,
+            guest: 80,
+        },
+        qemu_tests::Forward {
+            host: DEMO_TCP,
+            guest: 9000,
+        },
+    ]);
+    println!(
+        "bareproxy demo: backends {} and {} on 127.0.0.1:{} and :{}, syslog on :{DEMO_SYSLOG}",
+        backends[0].name(),
+        backends[1].name(),
+        DEMO_BACKENDS[0],
+        DEMO_BACKENDS[1]
+    );
+    println!("  try:  curl -i http://127.0.0.1:{DEMO_HTTP}/     (round robin, cookie SERVERID)");
+    println!("        open http://127.0.0.1:{DEMO_HTTP}/stats   (statistics; ;csv for CSV)");
+    println!("        nc 127.0.0.1 {DEMO_TCP}                   (TCP mode to web1)");
+    println!("Booting the firmware (console below, defmt logs decoded; Ctrl-C quits)…");
+    let elf = qemu_tests::image("vexpress", "bareproxy-vexpress.elf")?;
+    let table = bareproxy_tool::console::load_table(&elf)?;
+    let mut qemu = config
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("starting qemu-system-arm")?;
+    let mut console = qemu.stdout.take().context("QEMU's console")?;
+    let mut demux = bareproxy_tool::console::Demux::new(table);
+    let mut buffer = [0u8; 4096];
+    loop {
+        let read = std::io::Read::read(&mut console, &mut buffer).unwrap_or(0);
+        let lines = if read == 0 {
+            demux.flush()
+        } else {
+            demux.feed(&buffer[..read])
+        };
+        for line in lines {
+            println!("{line}");
+        }
+        if read == 0 {
+            break;
+        }
     }
-    println!("Booting bareproxy under QEMU (console below; Ctrl-C quits)…");
-    let mut command = config.command();
-    let status = command.status().context("starting qemu-system-arm")?;
+    let status = qemu.wait()?;
     if !status.success() {
         bail!("QEMU exited with {status}");
     }
