@@ -10,6 +10,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
+mod check_config;
 mod console;
 mod kwb;
 mod kwboot;
@@ -43,6 +44,8 @@ enum Command {
     /// Re-flash an NSLU2 in RedBoot upgrade mode over Ethernet (like upslug2; needs root).
     #[command(subcommand)]
     Upgrade(upgrade::UpgradeCommand),
+    /// Validate a haproxy.cfg with the firmware's own parser before flashing it.
+    CheckConfig(check_config::CheckConfigArgs),
 }
 
 /// Runs the parsed command.
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Kwboot(args) => kwboot::run(args),
         Command::Console(args) => console::run(args),
         Command::Upgrade(cmd) => upgrade::run(cmd),
+        Command::CheckConfig(args) => check_config::run(args),
     }
 }
 

@@ -1,0 +1,49 @@
+//! `bareproxy check-config` against valid and invalid configurations: the exit code scripts rely
+//! on, and an error that names the file, line and keyword.
+
+use std::process::Command;
+
+fn check(text: &str, extra: &[&str]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("box.cfg");
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bareproxy"))
+        .arg("check-config")
+        .arg(&path)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_demo_configuration_is_valid_and_dumps() {
+    let (code, stdout, _) = check(proxy::config::DEMO_CONFIG, &["--dump"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("backend servers"), "{stdout}");
+    assert!(
+        stdout.contains("valid (2 frontends, 3 backends"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unsupported_keyword_is_exit_code_3_with_file_line_and_keyword() {
+    let text = "frontend f\n    bind :80\n    default_backend b\n    tcp-request content accept\nbackend b\n    server s 10.0.0.1:80\n";
+    let (code, _, stderr) = check(text, &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("box.cfg:4:"), "{stderr}");
+    assert!(stderr.contains("'tcp-request'"), "{stderr}");
+}
+
+#[test]
+fn a_hostname_is_refused_because_the_box_has_no_resolver() {
+    let text = "backend b\n    server s web.example:80\n";
+    let (code, _, stderr) = check(text, &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("box.cfg:2"), "{stderr}");
+}
