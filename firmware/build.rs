@@ -17,9 +17,8 @@ fn main() {
     // Rebuild when the commit changes: HEAD, and the branch file HEAD points to. (Watching the
     // index would rebuild the firmware on every `git add`.)
     println!("cargo:rerun-if-changed=../.git/HEAD");
-    if let Ok(head) = std::fs::read_to_string("../.git/HEAD") {
-        if let Some(reference) = head.trim().strip_prefix("ref: ") {
-            println!("cargo:rerun-if-changed=../.git/{reference}");
-        }
+    let head = std::fs::read_to_string("../.git/HEAD").unwrap_or_default();
+    if let Some(reference) = head.trim().strip_prefix("ref: ") {
+        println!("cargo:rerun-if-changed=../.git/{reference}");
     }
 }

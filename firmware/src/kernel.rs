@@ -129,7 +129,8 @@ fn cpu_name(midr: u32) -> &'static str {
         (0x41, 0x926) => "ARM926EJ-S",
         (0x56, 0x581) | (0x56, 0x584) => "Marvell PJ4B",
         (0x69, _) if midr & 0xffff_ffc0 == 0x6905_41c0 => "Intel XScale IXP42x",
-        (0x69, _) if midr & 0xffff_fff0 == 0x6905_2100 => "Intel XScale PXA255",
+        // PXA255: part 0x2d0 (Linux `arch/arm/mach-pxa`, cpu_is_pxa255).
+        (0x69, 0x2d0) => "Intel XScale PXA255",
         (0x69, _) => "Intel XScale",
         _ => "unknown CPU",
     }

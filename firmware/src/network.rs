@@ -12,7 +12,7 @@ use critical_section::Mutex;
 use net::diag::{DiagConfig, DiagServices};
 use net::{Budget, DhcpChange, Ipv4Mode, Ipv6Config, Stack, StackConfig};
 use nic::Nic;
-use smoltcp::wire::{Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr};
+use smoltcp::wire::{Ipv4Cidr, Ipv6Cidr};
 
 use crate::board::IrqNumber;
 use crate::bootinfo::cmdline::{self, Ipv4Setting, NetworkSettings};
@@ -73,8 +73,8 @@ fn stack_config(settings: &NetworkSettings, seed: u64) -> StackConfig {
             prefix,
             gateway,
         } => Ipv4Mode::Static {
-            address: Ipv4Cidr::new(Ipv4Address::from(address), prefix),
-            gateway: gateway.map(Ipv4Address::from),
+            address: Ipv4Cidr::new(address, prefix),
+            gateway,
         },
     };
     let mut ipv6 = Ipv6Config {
@@ -82,11 +82,9 @@ fn stack_config(settings: &NetworkSettings, seed: u64) -> StackConfig {
         ..Ipv6Config::default()
     };
     if let Some(setting) = settings.ipv6 {
-        ipv6.addresses.push(Ipv6Cidr::new(
-            Ipv6Address::from(setting.address),
-            setting.prefix,
-        ));
-        ipv6.gateway = setting.gateway.map(Ipv6Address::from);
+        ipv6.addresses
+            .push(Ipv6Cidr::new(setting.address, setting.prefix));
+        ipv6.gateway = setting.gateway;
     }
     StackConfig {
         ipv4,

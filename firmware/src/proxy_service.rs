@@ -132,7 +132,8 @@ impl ProxyService {
         let engine = Engine::new(config, ResourceLimits::from_ram(ram));
         // Every proxied client needs a backend connection: keep half the sockets out of the
         // listeners' reach so that accepting can never starve connecting.
-        stack.set_connect_reserve(stack.stats().sockets.max / 2);
+        let sockets = stack.stats().sockets.max;
+        stack.set_connect_reserve(sockets / 2);
         let mut listeners: Vec<(SocketAddr, ListenerId)> = Vec::new();
         for addr in engine.listeners() {
             // `0.0.0.0:80` and `[::]:80` are the same smoltcp endpoint (any address, port 80):
@@ -195,7 +196,6 @@ impl ProxyService {
                 + stats.gate.malformed
                 + stats.gate.bad_checksum
                 + stats.gate.syns_gated,
-            ..NicStats::default()
         };
         self.engine.set_box_stats(BoxStats {
             memory_used: memory_used as u64,

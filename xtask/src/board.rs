@@ -145,7 +145,8 @@ fn llvm_tool(name: &str) -> Result<PathBuf> {
 }
 
 impl Board {
-    fn package(&self) -> String {
+    /// The board's cargo package.
+    pub fn package(&self) -> String {
         format!("board-{}", self.name)
     }
 
