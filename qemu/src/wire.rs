@@ -130,18 +130,20 @@ impl UdpWire {
 
     /// The next frame from the guest, if one is waiting: its length in `buf`.
     pub fn try_recv_frame(&mut self, buf: &mut [u8]) -> Option<usize> {
-        loop {
+        // A send while QEMU's port was not bound yet comes back as one ECONNREFUSED on a
+        // later receive (the error is cleared by reporting it): that is not a frame, look again
+        // once.
+        for _ in 0..2 {
             match self.socket.recv(buf) {
                 Ok(len) => {
                     self.stats.frames_in += 1;
                     return Some(len);
                 }
-                // QEMU not bound yet makes loopback report ECONNREFUSED for an earlier send;
-                // that is not a frame, look again.
                 Err(e) if e.kind() == ErrorKind::ConnectionRefused => continue,
                 Err(_) => return None,
             }
         }
+        None
     }
 
     /// Blocks until a frame is waiting or `timeout` passes (whichever is first).

@@ -761,18 +761,29 @@ fn neighbor_solicitation_flood_is_answered_and_does_not_stop_service() {
     assert_still_serving(&mut guest, 7);
 }
 
+/// The socket count the firmware reports when its network comes up.
+fn socket_count(console: &str) -> usize {
+    console
+        .lines()
+        .find_map(|line| {
+            let (_, rest) = line.split_once("net:   mac ")?;
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let at = words.iter().position(|w| *w == "sockets")?;
+            words.get(at.checked_sub(1)?)?.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no socket count in the banner:\n{console}"))
+}
+
 #[test]
 fn syn_flood_beyond_capacity_is_gated_and_does_not_stop_service() {
     let mut guest = boot_and_greet();
-    // The guest has 1024 sockets (its banner says so). 4000 SYNs to the echo port from 16
-    // spoofed hosts x 250 source ports, nobody completing a handshake, ask for four times that:
-    // every socket ends up half-open (SYN-RECEIVED) until the 5 s handshake timeout, and the
-    // listener pool must then drop further SYNs silently (gate) rather than reset them.
-    let text = guest.qemu.console_text();
-    assert!(text.contains(" 1024 sockets "), "{text}");
-    const SOCKETS: usize = 1024;
+    // The guest's socket count is in its banner ("net:   mac …, N sockets of …"). Four times
+    // that many SYNs to the echo port from 16 spoofed hosts, nobody completing a handshake:
+    // every free socket ends up half-open (SYN-RECEIVED) until the 5 s handshake timeout, and
+    // the listener pool must then drop further SYNs silently (gate) rather than reset them.
+    let sockets = socket_count(&guest.qemu.console_text());
     const HOSTS: u64 = 16;
-    const FLOOD: u64 = 4000;
+    let flood_len = 4 * sockets as u64;
     let host = |i: u64| (mac(0x3_0000 + i), Ipv4Address::new(10, 0, 3, 100 + i as u8));
     // The spoofed hosts announce themselves first (an ARP request to the guest fills its
     // neighbour cache), so the guest can send its SYN-ACKs without resolving them.
@@ -783,7 +794,7 @@ fn syn_flood_beyond_capacity_is_gated_and_does_not_stop_service() {
         })
         .collect();
     inject_paced(&mut guest.peer, &announce);
-    let flood: Vec<Vec<u8>> = (0..FLOOD)
+    let flood: Vec<Vec<u8>> = (0..flood_len)
         .map(|i| {
             let (mac, ip) = host(i % HOSTS);
             syn_v4(mac, ip, 30_000 + (i / HOSTS) as u16, 7)
@@ -792,7 +803,7 @@ fn syn_flood_beyond_capacity_is_gated_and_does_not_stop_service() {
     guest.peer.start_tap();
     guest.peer.take_tapped();
     let started = std::time::Instant::now();
-    assert_eq!(inject_paced(&mut guest.peer, &flood), FLOOD as usize);
+    assert_eq!(inject_paced(&mut guest.peer, &flood), flood_len as usize);
     let flood_time = started.elapsed();
     // Collect what the guest sends for another second.
     let _ = guest
@@ -828,21 +839,21 @@ fn syn_flood_beyond_capacity_is_gated_and_does_not_stop_service() {
         }
     }
     eprintln!(
-        "SYN flood: {FLOOD} SYNs in {flood_time:.1?}; {} SYN-ACKed, at most {most_half_open} \
+        "SYN flood: {flood_len} SYNs to {sockets} sockets in {flood_time:.1?}; {} SYN-ACKed, at most {most_half_open} \
          half-open at once, {expired} expired handshakes reset, {} SYNs unanswered",
         syn_acked.len(),
-        FLOOD as usize - syn_acked.len()
+        flood_len as usize - syn_acked.len()
     );
     assert!(
         !syn_acked.is_empty(),
         "the guest answered none of the flood's SYNs"
     );
     assert!(
-        most_half_open <= SOCKETS,
+        most_half_open <= sockets,
         "more half-open connections ({most_half_open}) than sockets"
     );
     assert!(
-        syn_acked.len() < FLOOD as usize,
+        syn_acked.len() < flood_len as usize,
         "every SYN of a flood four times the socket count was answered"
     );
     // The peer's own connections get through once handshakes expire and sockets are recycled
