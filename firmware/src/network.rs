@@ -24,6 +24,9 @@ use crate::{irq, kprintln};
 static NIC_LINE: Mutex<Cell<Option<IrqNumber>>> = Mutex::new(Cell::new(None));
 static NIC_PENDING: Mutex<Cell<bool>> = Mutex::new(Cell::new(false));
 
+/// How often, at most, the drop counters are logged (when they changed).
+const COUNTERS_EVERY_MS: u64 = 5_000;
+
 /// Most stack polls per main-loop turn when frames keep arriving; the rest of the loop gets its
 /// turn in between, and the next turn comes at once because the NIC line is still pending.
 const MAX_POLLS_PER_SERVICE: usize = 4;
@@ -57,6 +60,8 @@ pub struct Network<N: Nic> {
     stack: Stack<N>,
     line: IrqNumber,
     diagnostics: Option<DiagServices>,
+    /// When the counters were last logged, and their drop total then.
+    counters_logged: (u64, u64),
 }
 
 /// smoltcp's time from the kernel's.
@@ -162,6 +167,7 @@ impl<N: Nic> Network<N> {
             stack,
             line,
             diagnostics,
+            counters_logged: (0, 0),
         })
     }
 
@@ -179,6 +185,7 @@ impl<N: Nic> Network<N> {
             self.stack.nic_mut().on_interrupt();
             kernel.platform().interrupts.enable(self.line);
         }
+        self.log_counters(now);
         let now = smoltcp_instant(now);
         for _ in 0..MAX_POLLS_PER_SERVICE {
             let outcome = self.stack.poll(now);
@@ -202,6 +209,38 @@ impl<N: Nic> Network<N> {
                 break;
             }
         }
+    }
+
+    /// Logs the stack's drop counters (defmt) when they changed, at most every
+    /// [`COUNTERS_EVERY_MS`]: the record of what the ingress gate and the NIC threw away.
+    fn log_counters(&mut self, now: Instant) {
+        let (logged_at, logged_drops) = self.counters_logged;
+        if now.as_millis() < logged_at + COUNTERS_EVERY_MS {
+            return;
+        }
+        let stats = self.stack.stats();
+        let gate = stats.gate;
+        let drops = gate.malformed
+            + gate.bad_checksum
+            + gate.unsupported
+            + gate.oversized
+            + gate.syns_gated
+            + stats.nic.rx_dropped;
+        if drops == logged_drops {
+            return;
+        }
+        self.counters_logged = (now.as_millis(), drops);
+        defmt::info!(
+            "net: frames in {=u64} out {=u64}; dropped: malformed {=u64}, bad checksum {=u64}, unsupported {=u64}, oversized {=u64}, SYNs gated {=u64}, NIC {=u64}",
+            gate.frames_in,
+            gate.frames_out,
+            gate.malformed,
+            gate.bad_checksum,
+            gate.unsupported,
+            gate.oversized,
+            gate.syns_gated,
+            stats.nic.rx_dropped
+        );
     }
 
     /// The stack, for the services built on it.
