@@ -266,6 +266,26 @@ impl Board {
                 }
             );
         }
+        if let Extra::UImage { .. } = self.extra {
+            // The stock U-Boot's own view of the image: U-Boot's dumpimage must list it.
+            let image = out.join(format!("bareproxy-{}.uImage", self.name));
+            let listing = Command::new("dumpimage")
+                .arg("-l")
+                .arg(&image)
+                .output()
+                .context("running dumpimage (apt-get install u-boot-tools)")?;
+            let text = String::from_utf8_lossy(&listing.stdout);
+            if !listing.status.success() || !text.contains("ARM Linux Kernel Image (uncompressed)")
+            {
+                bail!(
+                    "{}: dumpimage -l rejects {}:\n{text}{}",
+                    self.name,
+                    image.display(),
+                    String::from_utf8_lossy(&listing.stderr)
+                );
+            }
+            println!("== {}: dumpimage -l accepts the uImage", self.name);
+        }
         if self.target.big_endian() {
             let elf = out.join(format!("bareproxy-{}.elf", self.name));
             let header = std::fs::read(&elf)?;
