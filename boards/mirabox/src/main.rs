@@ -13,6 +13,51 @@
 //! | interrupts | MPIC (main 0xD002_0A00, per-CPU 0xD002_1870); no end-of-interrupt register |
 //! | power | system-controller soft reset; the Mirabox cannot switch itself off, so power-off halts |
 //! | watchdog | global watchdog, armed at boot, fed from the tick (see [`WATCHDOG_TIMEOUT_MS`]) |
+//! | network | eth0 (mvneta, PHY at MDIO 0, MPIC IRQ 8), MAC address as U-Boot left it; eth1 idle, its link logged (`ethernet.rs`) |
+//! | proxy configuration | RAM slot at 0x00F0_0000 filled by U-Boot, else a built-in status-page-only fallback (`configuration.rs`) |
+//!
+//! The proxy serves on **eth0** only: the kernel's network layer drives one NIC, and the WAN/LAN
+//! split of the two ports is future work. Network settings come from the kernel command line
+//! (U-Boot's `bootargs`, passed in ATAG_CMDLINE): `ip=dhcp` (the default), `ip=ADDR/PREFIX[,GW]`,
+//! `ip=off`, `ip6=ADDR/PREFIX[,GW]` (`firmware::bootinfo::cmdline`). Linux's colon-separated
+//! `ip=` form is not understood and stops the network from starting, so set `bootargs` yourself
+//! rather than keeping a Linux one.
+//!
+//! # Booting on a Mirabox
+//!
+//! At the `Marvell>>` prompt (serial console 115200 8N1), with a TFTP server holding the uImage
+//! from `cargo xtask build mirabox` (`target/images/mirabox/bareproxy-mirabox.uImage`) and,
+//! optionally, a configuration slot file:
+//!
+//! ```text
+//! setenv serverip 192.168.1.10; setenv ipaddr 192.168.1.20
+//! setenv bootargs ip=dhcp
+//! tftpboot 0x00F00000 bareproxy.cfg.slot
+//! tftpboot 0x2000000 bareproxy-mirabox.uImage
+//! bootm 0x2000000
+//! ```
+//!
+//! The slot file is your haproxy.cfg behind a 16-byte header (big-endian length, twelve zero
+//! bytes), made on the host with
+//! `{ printf '%08x' $(stat -c %s haproxy.cfg) | xxd -r -p; head -c 12 /dev/zero; cat haproxy.cfg; } > bareproxy.cfg.slot`.
+//! Skip its `tftpboot` to run the built-in fallback, a status page at `http://<box>/stats` that
+//! balances nothing. The slot is RAM and survives a warm reset; `mw.l 0x00F00000 0 4` clears it.
+//! Loading the image over eth0 also matters for the MAC address: U-Boot writes it into the
+//! port's registers when it uses the port, and the firmware takes it from there.
+//!
+//! On the console, after the kernel banner, expect (values vary):
+//!
+//! ```text
+//! eth0:  TCLK 200 MHz, DMA to 512 MiB at 0, L2 on (maintained)
+//! eth0:  PHY id 0x........ at MDIO address 0
+//! eth1:  PHY id 0x........ at MDIO address 1
+//! eth1:  idle (this firmware serves on eth0 only); link changes are logged
+//! net:   mac xx:xx:xx:xx:xx:xx, … sockets of …
+//! net:   ipv4 by DHCP
+//! proxy: configuration from the RAM slot at 0x00f00000 (1234 bytes)
+//! eth0:  link up, 1000 Mb/s full duplex
+//! net:   DHCP lease 192.168.1.50/24 via 192.168.1.1
+//! ```
 //!
 //! The HAL drivers take `&mut self`; the kernel's traits take `&self` from any context (the IRQ
 //! handler included). Each driver therefore lives in a `critical_section::Mutex<RefCell<..>>`
@@ -33,12 +78,24 @@ use critical_section::Mutex;
 use firmware::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
+use firmware::kprintln;
+use firmware::network::Network;
+use firmware::proxy_service::ProxyService;
 use hal_armada370::bus::Mmio;
 use hal_armada370::map;
 use hal_armada370::mpic::Mpic;
 use hal_armada370::timer::{self, Block, Channel, TimerBlock};
 use hal_armada370::uart16550::Uart16550;
 use hal_armada370::watchdog::{self, Watchdog};
+use net::Stack;
+use nic::Nic;
+use proxy::config::Parsed;
+
+use crate::link_watch::LinkWatch;
+
+mod configuration;
+mod ethernet;
+mod link_watch;
 
 /// The timers' input clock (nbclk). The DTS's legacy `clock-frequency = <600000000>`; not yet
 /// measured on a Mirabox (`hal-armada370/README.md`, checklist item 3).
@@ -226,10 +283,13 @@ static PLATFORM: Platform = Platform {
     // so its words stay readable for diagnostics. U-Boot's own region (0x0060_0000..0x006B_0000,
     // reference §4.2) needs no protection: we never return to it, and a reset reloads it from
     // NAND. The heap already avoids the image itself.
-    reserved: &[MemoryRange {
-        base: 0,
-        size: 0x8000,
-    }],
+    reserved: &[
+        MemoryRange {
+            base: 0,
+            size: 0x8000,
+        },
+        configuration::SLOT,
+    ],
     devices: &[MemoryRange {
         base: map::INTERNAL_REGS,
         size: 1 << 20,
@@ -269,7 +329,50 @@ fn main() -> ! {
     });
 
     let kernel = firmware::boot(&PLATFORM);
-    kernel.run(|_, _| {})
+
+    let ethernet::Ports { eth0, mut eth1_phy } = ethernet::bring_up();
+    let mut network = eth0.and_then(|eth0| {
+        Network::bring_up(&kernel, eth0, map::irq::ETH0)
+            .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
+            .ok()
+    });
+    let parsed = configuration::load();
+    let mut proxy = network
+        .as_mut()
+        .zip(parsed)
+        .map(|(network, parsed)| start_proxy(network.stack_mut(), &parsed));
+
+    let mut eth0_link = LinkWatch::new("eth0");
+    let mut eth1_link = LinkWatch::new("eth1");
+    let mut next_stats_ms = 0;
+    kernel.run(|kernel, now| {
+        if let Some(phy) = eth1_phy.as_mut() {
+            eth1_link.poll(now, || phy.link().ok());
+        }
+        let Some(network) = network.as_mut() else {
+            return;
+        };
+        eth0_link.poll(now, || Some(network.stack_mut().nic_mut().link_state()));
+        network.service(kernel, now, |stack| {
+            if let Some(proxy) = proxy.as_mut() {
+                if now.as_millis() >= next_stats_ms {
+                    let (used, free) = firmware::heap_usage();
+                    proxy.set_box_stats(stack, used, free);
+                    next_stats_ms = now.as_millis() + 1000;
+                }
+                proxy.poll(stack, now);
+            }
+        });
+    })
+}
+
+/// Starts the proxy on the stack with what the heap has left.
+fn start_proxy(stack: &mut Stack<ethernet::Eth0>, parsed: &Parsed) -> ProxyService {
+    for warning in &parsed.warnings {
+        kprintln!("proxy: {}", warning);
+    }
+    let (_, free) = firmware::heap_usage();
+    ProxyService::start(&parsed.config, free, stack)
 }
 
 firmware::exception_entries!();
