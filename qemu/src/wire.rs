@@ -171,6 +171,45 @@ pub struct WireDevice {
     rx_buf: Vec<u8>,
     tx_buf: Vec<u8>,
     tap: Option<VecDeque<Vec<u8>>>,
+    loss: Option<Loss>,
+}
+
+/// Seeded random frame loss in both directions of a [`WireDevice`], to test retransmission.
+#[derive(Clone, Copy, Debug)]
+pub struct Loss {
+    /// Frames from the guest dropped, per thousand.
+    pub rx_per_mille: u16,
+    /// Frames to the guest dropped, per thousand.
+    pub tx_per_mille: u16,
+    /// xorshift64 state; any non-zero value.
+    pub seed: u64,
+    /// Frames from the guest dropped so far.
+    pub rx_dropped: u64,
+    /// Frames to the guest dropped so far.
+    pub tx_dropped: u64,
+}
+
+impl Loss {
+    /// Drops `per_mille` frames in a thousand each way, starting from `seed`.
+    pub fn new(per_mille: u16, seed: u64) -> Self {
+        Self {
+            rx_per_mille: per_mille,
+            tx_per_mille: per_mille,
+            seed,
+            rx_dropped: 0,
+            tx_dropped: 0,
+        }
+    }
+
+    /// Whether to drop the next frame, at `per_mille` in a thousand.
+    fn drop_next(&mut self, per_mille: u16) -> bool {
+        let mut x = self.seed.max(1);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.seed = x;
+        x % 1000 < u64::from(per_mille)
+    }
 }
 
 impl WireDevice {
@@ -181,6 +220,7 @@ impl WireDevice {
             rx_buf: vec![0; MAX_DATAGRAM],
             tx_buf: vec![0; MAX_DATAGRAM],
             tap: None,
+            loss: None,
         }
     }
 
@@ -205,6 +245,8 @@ pub struct WireRxToken<'a> {
 pub struct WireTxToken<'a> {
     wire: &'a mut UdpWire,
     buf: &'a mut [u8],
+    /// Simulated loss, decided when the frame is sent.
+    loss: Option<&'a mut Loss>,
 }
 
 impl phy::RxToken for WireRxToken<'_> {
@@ -224,7 +266,14 @@ impl phy::TxToken for WireTxToken<'_> {
         // smoltcp never asks for more than the MTU advertised below, which fits the buffer.
         let len = len.min(self.buf.len());
         let result = f(&mut self.buf[..len]);
-        self.wire.send_frame(&self.buf[..len]);
+        let lost = self.loss.is_some_and(|loss| {
+            let lost = loss.drop_next(loss.tx_per_mille);
+            loss.tx_dropped += u64::from(lost);
+            lost
+        });
+        if !lost {
+            self.wire.send_frame(&self.buf[..len]);
+        }
         result
     }
 }
@@ -238,6 +287,13 @@ impl phy::Device for WireDevice {
         _now: smoltcp::time::Instant,
     ) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
         let len = self.wire.try_recv_frame(&mut self.rx_buf)?;
+        if let Some(loss) = self.loss.as_mut()
+            && loss.drop_next(loss.rx_per_mille)
+        {
+            loss.rx_dropped += 1;
+            // Lost on the way in; the next poll takes the next frame.
+            return None;
+        }
         Some((
             WireRxToken {
                 frame: &self.rx_buf[..len],
@@ -246,6 +302,7 @@ impl phy::Device for WireDevice {
             WireTxToken {
                 wire: &mut self.wire,
                 buf: &mut self.tx_buf,
+                loss: self.loss.as_mut(),
             },
         ))
     }
@@ -254,6 +311,7 @@ impl phy::Device for WireDevice {
         Some(WireTxToken {
             wire: &mut self.wire,
             buf: &mut self.tx_buf,
+            loss: self.loss.as_mut(),
         })
     }
 
@@ -366,6 +424,17 @@ impl HostPeer {
         self.device.wire.send_frame(frame)
     }
 
+    /// Drops frames at random in both directions from now on (`None`: a perfect wire again).
+    /// Injected frames ([`HostPeer::inject`]) are never dropped.
+    pub fn set_loss(&mut self, loss: Option<Loss>) {
+        self.device.loss = loss;
+    }
+
+    /// The loss model in force, with its drop counts.
+    pub fn loss(&self) -> Option<Loss> {
+        self.device.loss
+    }
+
     /// Starts keeping copies of every received frame (dropping the oldest beyond 16 384).
     pub fn start_tap(&mut self) {
         self.device.tap = Some(VecDeque::new());
@@ -397,7 +466,6 @@ impl HostPeer {
             tcp::SocketBuffer::new(vec![0; tx_buffer]),
         );
         socket.set_nagle_enabled(false);
-        socket.set_ack_delay(None);
         socket.set_congestion_control(tcp::CongestionControl::Reno);
         let port = self.next_port;
         self.next_port = if port == u16::MAX {

@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use qemu_tests::wire::{
-    GUEST_MAC, GUEST_V4, GUEST_V6, HostPeer, PEER_MAC, PEER_V4, PEER_V6, WireGuest,
+    GUEST_MAC, GUEST_V4, GUEST_V6, HostPeer, Loss, PEER_MAC, PEER_V4, PEER_V6, WireGuest,
 };
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
@@ -859,4 +859,40 @@ fn syn_flood_beyond_capacity_is_gated_and_does_not_stop_service() {
     // The peer's own connections get through once handshakes expire and sockets are recycled
     // (smoltcp retransmits its SYN).
     assert_still_serving(&mut guest, 8);
+}
+
+#[test]
+fn tcp_echo_survives_a_lossy_wire() {
+    // 5 % of frames lost each way (seeded): the guest's retransmission (fast retransmit and
+    // timeouts) and its handling of out-of-order data must still deliver every byte in order.
+    let mut guest = boot_and_greet();
+    guest.peer.set_loss(Some(Loss::new(50, 0x1055_1055)));
+    let data = pattern(128 * 1024, 0x0105_5105);
+    guest
+        .peer
+        .echo_round_trip(
+            (IpAddress::Ipv4(GUEST_V4), 7),
+            &data,
+            Duration::from_secs(120),
+        )
+        .expect("128 KiB echo over IPv4 with 5 % loss each way");
+    guest
+        .peer
+        .echo_round_trip(
+            (IpAddress::Ipv6(GUEST_V6), 7),
+            &data,
+            Duration::from_secs(120),
+        )
+        .expect("128 KiB echo over IPv6 with 5 % loss each way");
+    let loss = guest.peer.loss().expect("loss model in force");
+    eprintln!(
+        "lossy wire: {} frames from the guest and {} to it dropped",
+        loss.rx_dropped, loss.tx_dropped
+    );
+    assert!(
+        loss.rx_dropped > 0 && loss.tx_dropped > 0,
+        "no loss happened: {loss:?}"
+    );
+    guest.peer.set_loss(None);
+    assert_still_serving(&mut guest, 9);
 }
