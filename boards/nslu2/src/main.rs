@@ -12,6 +12,46 @@
 //! | interrupts | IXP4xx interrupt controller (level-triggered, nothing to end) |
 //! | power | watchdog chip reset (Linux `ixp4xx_restart`); GPIO8 power-off (Linux `nslu2_power_off`) |
 //! | watchdog | armed at boot, fed from the tick (see [`WATCHDOG_TIMEOUT_MS`]) |
+//! | network | NPE-B Ethernet (queue-manager IRQ 3), microcode and MAC address from flash (`ethernet.rs`) |
+//! | proxy configuration | flash slot at 0x7F8000, else a built-in status-page-only fallback (`configuration.rs`) |
+//!
+//! RedBoot's automatic boot passes no command line, so the network runs on the kernel's defaults:
+//! IPv4 by DHCP, IPv6 link-local only.
+//!
+//! # Booting on an NSLU2
+//!
+//! Everything the firmware needs is in the 8 MiB flash; `bareproxy nslu2 pack` (tools/README.md)
+//! puts it there, keeping your own RedBoot (and so the box's MAC address) from a dump of your
+//! flash:
+//!
+//! 1. Build: `cargo xtask build nslu2` gives `target/images/nslu2/bareproxy-nslu2.bin`.
+//! 2. Supply the NPE-B microcode (Intel's; bareproxy never ships it): the file `NPE-B` from your
+//!    own NSLU2 Linux (`/lib/firmware/NPE-B`, starting with `fe ed f0 0d`), see
+//!    `hal-ixp4xx/README.md`. Without it the box boots but has no network, and says so.
+//! 3. Write your haproxy.cfg (at most 16 368 bytes) and check it:
+//!    `bareproxy check-config haproxy.cfg`. Without one the box serves only a status page at
+//!    `http://<box>/stats`.
+//! 4. Pack: `bareproxy nslu2 pack --base my-flash.bin -k bareproxy-nslu2.bin --microcode NPE-B
+//!    --config haproxy.cfg -o bareproxy-flash.bin`, then `bareproxy nslu2 info bareproxy-flash.bin`
+//!    (exit 0).
+//! 5. Flash over Ethernet from RedBoot's upgrade mode (hold reset at power-on until the status
+//!    LED alternates red/green): `sudo bareproxy upgrade flash -d eth0 --image bareproxy-flash.bin`.
+//!    The box reboots into bareproxy.
+//!
+//! On the serial console (J2, 3.3 V, 115200 8N1), after the kernel banner, expect (values vary):
+//!
+//! ```text
+//! nslu2: RedBoot's NPE-B Ethernet stopped
+//! eth0:  NPE-B microcode 0x01........ (… bytes) running, version ….….….…
+//! net:   mac xx:xx:xx:xx:xx:xx, … sockets of …
+//! net:   ipv4 by DHCP
+//! proxy: configuration from the flash slot at 0x7f8000 (1234 bytes)
+//! eth0:  link up, 100 Mb/s full duplex
+//! net:   DHCP lease 192.168.1.51/24 via 192.168.1.1
+//! ```
+//!
+//! Without microcode, instead of the `eth0:`/`net:` lines: `eth0:  no NPE-B microcode in flash
+//! (slot at 0x7fc000); running without a network`, followed by how to supply it.
 //!
 //! Start-up order matters: RedBoot leaves NPE-B Ethernet running with receive buffers posted in
 //! its RAM (reference §3.7 step 9), so [`main`] quiesces NPE-B, the EthB MAC and the queue
@@ -32,15 +72,26 @@ use firmware::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 use firmware::kprintln;
+use firmware::network::Network;
+use firmware::proxy_service::ProxyService;
 use hal_ixp4xx::bus::Mmio;
-use hal_ixp4xx::eth::{self, Mac};
+use hal_ixp4xx::expbus::Flash;
 use hal_ixp4xx::gpio::{Gpio, Nslu2Gpio};
 use hal_ixp4xx::intc::InterruptController as Intc;
 use hal_ixp4xx::map;
-use hal_ixp4xx::npe::{Npe, NpeError};
-use hal_ixp4xx::qmgr::QueueManager;
 use hal_ixp4xx::timer::OsTimer;
 use hal_ixp4xx::uart::Uart;
+use net::Stack;
+use nic::Nic;
+use proxy::config::Parsed;
+
+use crate::link_watch::LinkWatch;
+
+extern crate alloc;
+
+mod configuration;
+mod ethernet;
+mod link_watch;
 
 /// How long the board may go without a tick before the watchdog resets it. Below the hardware's
 /// ceiling (2^32 counts at 66 MHz, 65 s); long, because it is the last line of defence against
@@ -257,21 +308,10 @@ static PLATFORM: Platform = Platform {
     ],
 };
 
-/// Stops the Ethernet RedBoot left running: NPE-B (no more DMA), the EthB MAC, the queue
-/// manager (drops RedBoot's posted descriptors).
-fn quiesce_redboot_ethernet() -> Result<(), NpeError> {
-    // SAFETY: NPE-B, the queue manager and the EthB MAC are IXP420 register windows (hal-ixp4xx
-    // `map`); with the MMU off every access is a device access. The values are dropped here and
-    // nothing else drives these blocks until the Ethernet driver is brought up.
-    let (mut npe, mut qmgr, mut mac) =
-        unsafe { (Npe::npe_b(), QueueManager::ixp420(), Mac::eth_b()) };
-    eth::quiesce(&mut npe, &mut qmgr, &mut mac)
-}
-
 #[aarch32_rt::entry]
 fn main() -> ! {
     // First, before any RAM outside the image is touched: RedBoot's NPE may still be writing.
-    let quiesced = quiesce_redboot_ethernet();
+    let (stopped_ethernet, quiesced) = ethernet::quiesce();
 
     // SAFETY: the addresses are the IXP420 units at their fixed
     // addresses (hal-ixp4xx `map`); the MMU is off, so they are device accesses, and after
@@ -313,7 +353,48 @@ fn main() -> ! {
             error
         ),
     }
-    kernel.run(|_, _| {})
+
+    // SAFETY: the flash window is in the kernel's device map; nothing programs the flash while
+    // the firmware runs, so it stays in read-array mode.
+    let flash = unsafe { Flash::nslu2() };
+    let mut network = ethernet::bring_up(stopped_ethernet, &flash).and_then(|ethernet| {
+        Network::bring_up(&kernel, ethernet, map::irq::QM1)
+            .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
+            .ok()
+    });
+    let parsed = configuration::load(&flash);
+    let mut proxy = network
+        .as_mut()
+        .zip(parsed)
+        .map(|(network, parsed)| start_proxy(network.stack_mut(), &parsed));
+
+    let mut link = LinkWatch::new("eth0");
+    let mut next_stats_ms = 0;
+    kernel.run(|kernel, now| {
+        let Some(network) = network.as_mut() else {
+            return;
+        };
+        link.poll(now, || Some(network.stack_mut().nic_mut().link_state()));
+        network.service(kernel, now, |stack| {
+            if let Some(proxy) = proxy.as_mut() {
+                if now.as_millis() >= next_stats_ms {
+                    let (used, free) = firmware::heap_usage();
+                    proxy.set_box_stats(stack, used, free);
+                    next_stats_ms = now.as_millis() + 1000;
+                }
+                proxy.poll(stack, now);
+            }
+        });
+    })
+}
+
+/// Starts the proxy on the stack with what the heap has left.
+fn start_proxy(stack: &mut Stack<ethernet::Nslu2Ethernet>, parsed: &Parsed) -> ProxyService {
+    for warning in &parsed.warnings {
+        kprintln!("proxy: {}", warning);
+    }
+    let (_, free) = firmware::heap_usage();
+    ProxyService::start(&parsed.config, free, stack)
 }
 
 firmware::exception_entries!();
