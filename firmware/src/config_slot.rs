@@ -35,8 +35,8 @@ mod tests {
     #[test]
     fn reads_the_text_and_rejects_empty_erased_or_overlong_slots() {
         assert_eq!(text(&slot(b"global\n", 64, 0xff)), Some(&b"global\n"[..]));
-        assert_eq!(text(&vec![0u8; 64]), None);
-        assert_eq!(text(&vec![0xffu8; 64]), None);
+        assert_eq!(text(&[0u8; 64]), None);
+        assert_eq!(text(&[0xffu8; 64]), None);
         let mut overlong = slot(b"x", 32, 0);
         overlong[..4].copy_from_slice(&100u32.to_be_bytes());
         assert_eq!(text(&overlong), None);
