@@ -19,6 +19,9 @@
 //!
 //! The guest is booted with [`GUEST_CMDLINE`]: `10.0.3.2/24`, `fd00::2/64`, diagnostic services
 //! (echo 7, discard 9, chargen 19). The peer is `10.0.3.1`, `fd00::1`.
+//!
+//! Used by `qemu/tests/vexpress_wire.rs` (robustness under hostile frames, IPv6, loss) and by the
+//! `netbench` benchmark (`qemu/src/bin/netbench.rs`).
 
 use std::collections::VecDeque;
 use std::io::ErrorKind;

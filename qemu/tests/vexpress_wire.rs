@@ -12,6 +12,12 @@
 //! *control* frame sent after a batch of bad ones has arrived, every bad frame before it has been
 //! processed (or lost in QEMU's receive FIFO). A bad frame that was answered would have its reply
 //! before the control's; none may have one.
+//!
+//! What the tests cannot see yet: the firmware's drop counters (`net::GateStats`), which it does
+//! not report anywhere a test can read them. The assertions above are what the wire shows.
+//!
+//! Run: `cargo xtask build vexpress && cargo test -p qemu-tests --test vexpress_wire`
+//! (needs `qemu-system-arm`; `--nocapture` shows the flood and loss figures).
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -44,17 +44,19 @@ struct Sample {
     connections_per_s: f64,
 }
 
+#[derive(Debug, PartialEq, Eq)]
 struct Options {
     runs: usize,
     bytes: usize,
 }
 
-fn parse_options() -> Result<Options> {
+/// Options from the command-line arguments (without the program name); `None` for `--help`.
+fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Option<Options>> {
     let mut options = Options {
         runs: 3,
         bytes: 4 << 20,
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<usize> {
             let value = args
@@ -71,14 +73,11 @@ fn parse_options() -> Result<Options> {
         match arg.as_str() {
             "--runs" => options.runs = number("--runs")?,
             "--mib" => options.bytes = number("--mib")? << 20,
-            "-h" | "--help" => {
-                println!("usage: netbench [--runs N] [--mib N]");
-                std::process::exit(0);
-            }
+            "-h" | "--help" => return Ok(None),
             other => bail!("unknown argument {other:?} (try --help)"),
         }
     }
-    Ok(options)
+    Ok(Some(options))
 }
 
 fn rate(count: f64, elapsed: Duration) -> f64 {
@@ -326,7 +325,10 @@ fn summary(mut values: Vec<f64>) -> String {
 }
 
 fn main() -> Result<()> {
-    let options = parse_options()?;
+    let Some(options) = parse_options(std::env::args().skip(1))? else {
+        println!("usage: netbench [--runs N] [--mib N]");
+        return Ok(());
+    };
     let mib = options.bytes >> 20;
     let mut user = Vec::new();
     let mut wire = Vec::new();
@@ -371,4 +373,51 @@ fn main() -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Options>> {
+        parse_options(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn options_default_and_parse() {
+        assert_eq!(
+            parse(&[]).unwrap(),
+            Some(Options {
+                runs: 3,
+                bytes: 4 << 20
+            })
+        );
+        assert_eq!(
+            parse(&["--runs", "5", "--mib", "2"]).unwrap(),
+            Some(Options {
+                runs: 5,
+                bytes: 2 << 20
+            })
+        );
+        assert_eq!(parse(&["--help"]).unwrap(), None);
+    }
+
+    #[test]
+    fn options_reject_nonsense() {
+        for bad in [
+            &["--runs"][..],
+            &["--runs", "0"],
+            &["--runs", "x"],
+            &["--mib", "2000"],
+            &["--fast"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn summary_is_median_with_range() {
+        assert_eq!(summary(vec![3.0, 1.0, 2.0]), "2.00 [1.00-3.00]");
+        assert_eq!(summary(vec![40.0, 10.0, 20.0, 30.0]), "25 [10-40]");
+    }
 }
