@@ -157,9 +157,9 @@ fn echo_v6(seq_no: u16, data_len: usize) -> Vec<u8> {
     buf
 }
 
-/// A SYN from `src_mac`/`src:sport` to the guest's IPv4 `dport`.
-fn syn_v4(src_mac: EthernetAddress, src: Ipv4Address, sport: u16, dport: u16) -> Vec<u8> {
-    let tcp = TcpRepr {
+/// A SYN from `sport` to the guest's `dport`, without addresses or checksum yet.
+fn syn_repr(sport: u16, dport: u16) -> TcpRepr<'static> {
+    TcpRepr {
         src_port: sport,
         dst_port: dport,
         control: TcpControl::Syn,
@@ -172,7 +172,12 @@ fn syn_v4(src_mac: EthernetAddress, src: Ipv4Address, sport: u16, dport: u16) ->
         sack_ranges: [None; 3],
         timestamp: None,
         payload: &[],
-    };
+    }
+}
+
+/// A SYN from `src_mac`/`src:sport` to the guest's IPv4 `dport`.
+fn syn_v4(src_mac: EthernetAddress, src: Ipv4Address, sport: u16, dport: u16) -> Vec<u8> {
+    let tcp = syn_repr(sport, dport);
     let ip = Ipv4Repr {
         src_addr: src,
         dst_addr: GUEST_V4,
@@ -189,6 +194,28 @@ fn syn_v4(src_mac: EthernetAddress, src: Ipv4Address, sport: u16, dport: u16) ->
         &IpAddress::Ipv4(src),
         &IpAddress::Ipv4(GUEST_V4),
         &caps,
+    );
+    buf
+}
+
+/// A SYN from the peer's IPv6 address and `sport` to the guest's `dport`.
+fn syn_v6(sport: u16, dport: u16) -> Vec<u8> {
+    let tcp = syn_repr(sport, dport);
+    let ip = Ipv6Repr {
+        src_addr: PEER_V6,
+        dst_addr: GUEST_V6,
+        next_header: IpProtocol::Tcp,
+        payload_len: tcp.buffer_len(),
+        hop_limit: 64,
+    };
+    let mut buf = vec![0u8; ETH_LEN + IPV6_LEN + tcp.buffer_len()];
+    ethernet(&mut buf, PEER_MAC, EthernetProtocol::Ipv6);
+    ip.emit(&mut Ipv6Packet::new_unchecked(&mut buf[ETH_LEN..]));
+    tcp.emit(
+        &mut TcpPacket::new_unchecked(&mut buf[ETH_LEN + IPV6_LEN..]),
+        &IpAddress::Ipv6(PEER_V6),
+        &IpAddress::Ipv6(GUEST_V6),
+        &ChecksumCapabilities::default(),
     );
     buf
 }
@@ -523,6 +550,12 @@ fn truncated_frames_are_dropped_and_service_continues() {
         frame.truncate(len);
         bad.push(frame);
     }
+    let syn6 = syn_v6(0, 7);
+    for (n, len) in (ETH_LEN..syn6.len()).enumerate() {
+        let mut frame = syn_v6(20_500 + n as u16, 7);
+        frame.truncate(len);
+        bad.push(frame);
+    }
     let seen = replies_before_control(&mut guest.peer, &bad, 1);
     assert_no_reply(&seen, "truncated frames");
     assert_still_serving(&mut guest, 1);
@@ -584,6 +617,10 @@ fn bad_checksums_are_dropped_and_service_continues() {
         let mut f = syn_v4(PEER_MAC, PEER_V4, 23_000 + n, 7);
         f[TCP + 1] ^= 0x01;
         bad.push(f);
+        // TCP checksum of a SYN over IPv6.
+        let mut f = syn_v6(23_500 + n, 7);
+        f[ETH_LEN + IPV6_LEN + 16] ^= 0x5a;
+        bad.push(f);
     }
     let seen = replies_before_control(&mut guest.peer, &bad, 1);
     assert_no_reply(&seen, "frames with bad checksums");
@@ -636,12 +673,16 @@ fn bad_length_fields_are_dropped_and_service_continues() {
         bad.push(edit(echo_v6(s + 7, 32), &|f| {
             f[ETH_LEN + 4..ETH_LEN + 6].copy_from_slice(&4u16.to_be_bytes());
         }));
-        // TCP data offset below 5 words and past the segment, on SYNs to the echo port.
+        // TCP data offset below 5 words and past the segment, on SYNs to the echo port over
+        // IPv4 and IPv6.
         for offset in [0u8, 4, 15] {
             bad.push(edit(
-                syn_v4(PEER_MAC, PEER_V4, 24_000 + 10 * n + u16::from(offset), 7),
+                syn_v4(PEER_MAC, PEER_V4, 24_000 + 20 * n + u16::from(offset), 7),
                 &|f| f[L4 + 12] = offset << 4,
             ));
+            bad.push(edit(syn_v6(24_500 + 20 * n + u16::from(offset), 7), &|f| {
+                f[ETH_LEN + IPV6_LEN + 12] = offset << 4
+            }));
         }
     }
     let seen = replies_before_control(&mut guest.peer, &bad, 1);
