@@ -48,13 +48,13 @@
 //! On the console, after the kernel banner, expect (values vary):
 //!
 //! ```text
+//! proxy: configuration from the RAM slot at 0x00f00000 (1234 bytes)
 //! eth0:  TCLK 200 MHz, DMA to 512 MiB at 0, L2 on (maintained)
 //! eth0:  PHY id 0x........ at MDIO address 0
 //! eth1:  PHY id 0x........ at MDIO address 1
 //! eth1:  idle (this firmware serves on eth0 only); link changes are logged
 //! net:   mac xx:xx:xx:xx:xx:xx, … sockets of …
 //! net:   ipv4 by DHCP
-//! proxy: configuration from the RAM slot at 0x00f00000 (1234 bytes)
 //! eth0:  link up, 1000 Mb/s full duplex
 //! net:   DHCP lease 192.168.1.50/24 via 192.168.1.1
 //! ```
@@ -330,13 +330,15 @@ fn main() -> ! {
 
     let kernel = firmware::boot(&PLATFORM);
 
+    // The configuration first, so that the network sizes its sockets from what the heap has
+    // left once the parsed configuration is in it.
+    let parsed = configuration::load();
     let ethernet::Ports { eth0, mut eth1_phy } = ethernet::bring_up();
     let mut network = eth0.and_then(|eth0| {
         Network::bring_up(&kernel, eth0, map::irq::ETH0)
             .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
             .ok()
     });
-    let parsed = configuration::load();
     let mut proxy = network
         .as_mut()
         .zip(parsed)

@@ -42,10 +42,10 @@
 //!
 //! ```text
 //! nslu2: RedBoot's NPE-B Ethernet stopped
+//! proxy: configuration from the flash slot at 0x7f8000 (1234 bytes)
 //! eth0:  NPE-B microcode 0x01........ (… bytes) running, version ….….….…
 //! net:   mac xx:xx:xx:xx:xx:xx, … sockets of …
 //! net:   ipv4 by DHCP
-//! proxy: configuration from the flash slot at 0x7f8000 (1234 bytes)
 //! eth0:  link up, 100 Mb/s full duplex
 //! net:   DHCP lease 192.168.1.51/24 via 192.168.1.1
 //! ```
@@ -357,12 +357,14 @@ fn main() -> ! {
     // SAFETY: the flash window is in the kernel's device map; nothing programs the flash while
     // the firmware runs, so it stays in read-array mode.
     let flash = unsafe { Flash::nslu2() };
+    // The configuration first: its temporary copy is freed, and the parsed result is on the
+    // heap, before the network sizes its sockets from what the heap has left.
+    let parsed = configuration::load(&flash);
     let mut network = ethernet::bring_up(stopped_ethernet, &flash).and_then(|ethernet| {
         Network::bring_up(&kernel, ethernet, map::irq::QM1)
             .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
             .ok()
     });
-    let parsed = configuration::load(&flash);
     let mut proxy = network
         .as_mut()
         .zip(parsed)
