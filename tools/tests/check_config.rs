@@ -47,3 +47,35 @@ fn a_hostname_is_refused_because_the_box_has_no_resolver() {
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("box.cfg:2"), "{stderr}");
 }
+
+#[test]
+fn config_slot_writes_the_header_the_firmware_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("box.cfg"), dir.path().join("box.slot"));
+    std::fs::write(&input, proxy::config::DEMO_CONFIG).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_bareproxy"))
+        .arg("config-slot")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let slot = std::fs::read(&output).unwrap();
+    let length = u32::from_be_bytes(slot[..4].try_into().unwrap()) as usize;
+    assert_eq!(length, proxy::config::DEMO_CONFIG.len());
+    assert!(slot[4..16].iter().all(|&b| b == 0));
+    assert_eq!(&slot[16..], proxy::config::DEMO_CONFIG.as_bytes());
+    // An invalid configuration writes nothing.
+    std::fs::write(&input, "frontend f\n    bogus\n").unwrap();
+    std::fs::remove_file(&output).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_bareproxy"))
+        .arg("config-slot")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(3));
+    assert!(!output.exists());
+}

@@ -1,5 +1,8 @@
-//! `bareproxy check-config`: validates a haproxy.cfg with the parser the firmware itself uses
-//! (`proxy::config`), so a configuration is known good before it is flashed.
+//! `bareproxy check-config` validates a haproxy.cfg with the parser the firmware itself uses
+//! (`proxy::config`), so a configuration is known good before it is flashed; `bareproxy
+//! config-slot` validates it the same way and writes it in the configuration-slot format the
+//! firmware reads (a big-endian 32-bit length, twelve zero bytes, the text; see
+//! `firmware/src/config_slot.rs`), e.g. for the Mirabox's `tftpboot 0x00F00000 …`.
 
 use std::path::PathBuf;
 
@@ -18,16 +21,53 @@ pub struct CheckConfigArgs {
     dump: bool,
 }
 
+/// Arguments of `config-slot`.
+#[derive(Debug, clap::Args)]
+pub struct ConfigSlotArgs {
+    /// The configuration file (checked like `check-config` first).
+    file: PathBuf,
+    /// Where to write the slot image.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// Size of the slot header.
+const SLOT_HEADER_LEN: usize = 16;
+
 /// Parses the file; warnings go to stderr; an invalid file is exit code 3.
 pub fn run(args: CheckConfigArgs) -> anyhow::Result<()> {
-    let bytes = super::read(&args.file)?;
-    let name = args.file.display().to_string();
+    validate(&args.file, args.dump).map(|_| ())
+}
+
+/// Validates the file and writes it as a configuration slot.
+pub fn run_slot(args: ConfigSlotArgs) -> anyhow::Result<()> {
+    let text = validate(&args.file, false)?;
+    let length = u32::try_from(text.len()).context("the configuration is larger than 4 GiB")?;
+    let mut slot = Vec::with_capacity(SLOT_HEADER_LEN + text.len());
+    slot.extend_from_slice(&length.to_be_bytes());
+    slot.extend_from_slice(&[0; SLOT_HEADER_LEN - 4]);
+    slot.extend_from_slice(&text);
+    super::write(&args.output, &slot)?;
+    println!(
+        "wrote {} ({} bytes: 16-byte header + {} bytes of configuration)",
+        args.output.display(),
+        slot.len(),
+        text.len()
+    );
+    Ok(())
+}
+
+/// Reads and parses `file`, printing warnings (and the normalised form with `dump`); returns the
+/// file's bytes when valid.
+fn validate(file: &std::path::Path, dump: bool) -> anyhow::Result<Vec<u8>> {
+    let bytes = super::read(file)?;
+    let name = file.display().to_string();
     match proxy::config::parse_bytes(&name, &bytes) {
         Ok(parsed) => {
             for warning in &parsed.warnings {
                 eprintln!("{warning}");
             }
-            if args.dump {
+            if dump {
                 print!("{}", parsed.config);
             }
             let config = &parsed.config;
@@ -37,7 +77,7 @@ pub fn run(args: CheckConfigArgs) -> anyhow::Result<()> {
                 config.backends.len(),
                 parsed.warnings.len()
             );
-            Ok(())
+            Ok(bytes)
         }
         Err(error) => {
             Err(VerificationFailed(error.to_string())).context("the configuration is not valid")

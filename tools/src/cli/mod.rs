@@ -46,6 +46,8 @@ enum Command {
     Upgrade(upgrade::UpgradeCommand),
     /// Validate a haproxy.cfg with the firmware's own parser before flashing it.
     CheckConfig(check_config::CheckConfigArgs),
+    /// Validate a haproxy.cfg and write it in the firmware's configuration-slot format.
+    ConfigSlot(check_config::ConfigSlotArgs),
 }
 
 /// Runs the parsed command.
@@ -58,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Console(args) => console::run(args),
         Command::Upgrade(cmd) => upgrade::run(cmd),
         Command::CheckConfig(args) => check_config::run(args),
+        Command::ConfigSlot(args) => check_config::run_slot(args),
     }
 }
 
