@@ -38,8 +38,8 @@
 //! ```
 //!
 //! The slot file is your haproxy.cfg behind a 16-byte header (big-endian length, twelve zero
-//! bytes), made on the host with
-//! `{ printf '%08x' $(stat -c %s haproxy.cfg) | xxd -r -p; head -c 12 /dev/zero; cat haproxy.cfg; } > bareproxy.cfg.slot`.
+//! bytes), checked and written on the host with
+//! `bareproxy config-slot haproxy.cfg -o bareproxy.cfg.slot`.
 //! Skip its `tftpboot` to run the built-in fallback, a status page at `http://<box>/stats` that
 //! balances nothing. The slot is RAM and survives a warm reset; `mw.l 0x00F00000 0 4` clears it.
 //! Loading the image over eth0 also matters for the MAC address: U-Boot writes it into the
