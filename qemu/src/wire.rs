@@ -11,7 +11,8 @@
 //! - [`UdpWire`]: the host's UDP socket; raw frames in and out ([`UdpWire::send_frame`] is the
 //!   injector), non-blocking, with a bounded wait for the next frame.
 //! - [`WireDevice`]: smoltcp's `phy::Device` over a [`UdpWire`], with an optional tap that keeps
-//!   copies of received frames so a test can check what the guest answered to injected ones.
+//!   copies of received frames so a test can check what the guest answered to injected ones,
+//!   and optional seeded frame [`Loss`] in both directions.
 //! - [`HostPeer`]: a smoltcp `Interface` on the device with the peer's addresses, a socket set,
 //!   and a bounded poll loop ([`HostPeer::run_until`]: every wait has a wall-clock deadline).
 //! - [`WireGuest`]: boots the vexpress firmware on a fresh wire with the addresses below and
