@@ -369,8 +369,8 @@ impl HostPeer {
         smoltcp::time::Instant::from_micros(self.epoch.elapsed().as_micros() as i64)
     }
 
-    /// One bounded round: at most [`MAX_INGRESS_PER_POLL`] received frames, then everything
-    /// the sockets want to send, then timers. Returns how many frames were taken in.
+    /// One bounded round: at most 64 received frames, then what the sockets have queued (bounded
+    /// by their buffers), then timers. Returns how many frames were taken in.
     pub fn poll(&mut self) -> usize {
         let now = self.now();
         let mut taken = 0;
@@ -390,8 +390,7 @@ impl HostPeer {
     }
 
     /// Polls until `check` returns `Some`, or fails after `timeout` naming `what`. Between
-    /// rounds it sleeps until a frame arrives or a timer of the stack is due (at most
-    /// [`MAX_IDLE_WAIT`]).
+    /// rounds it sleeps until a frame arrives or a timer of the stack is due (at most 5 ms).
     pub fn run_until<T>(
         &mut self,
         timeout: Duration,
