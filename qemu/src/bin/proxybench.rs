@@ -27,6 +27,31 @@
 //! Everything is bounded: every client loop ends at its deadline or at a request cap, every
 //! socket has a read timeout, QEMU is killed by PID when its [`Qemu`] handle drops (also on
 //! error), and only 127.0.0.1 is used. Nothing here asserts a speed: it reports numbers.
+//!
+//! Options: `--seconds S` (measured per phase, default 5), `--warmup S` (default 1),
+//! `--concurrency C` (keep-alive and close connections, default 8), `--large-concurrency L`
+//! (1 MiB connections, default 2), `--runs R` (default 3), `--histogram` (each phase's latency
+//! histogram on stderr), `--pcap PREFIX` (QEMU's `filter-dump` of the guest's Ethernet traffic,
+//! one file per run; large: about 40 MB per second of 1 MiB transfers).
+//!
+//! # Reading the numbers
+//!
+//! All guest traffic passes through QEMU's user network (slirp), which runs in QEMU's main
+//! loop next to the device models; the vCPU runs on its own thread.
+//!
+//! * Keep-alive and 1 MiB figures are the firmware's: QEMU is near one full host core (the
+//!   CPU rows), i.e. the emulated Cortex-A9 is the bottleneck, as with Linux + HAProxy on the
+//!   same board (`shared/reference/rust-embedded.md` §9).
+//! * `Connection: close` figures are mostly slirp's. A capture (`--pcap`) shows the guest
+//!   answering every frame within about 0.5 ms, but slirp handling a *new* host socket (its
+//!   connect to a backend completing, the first bytes of a freshly forwarded client) only
+//!   about 8–10 ms later: on the next main-loop pass, which the guest's 100 Hz tick appears to
+//!   set the pace of. Hence latencies clustered near 10 and 20 ms and a low QEMU CPU share.
+//! * libslirp listens on a host forward with a backlog of 1 (`listen(s, 1)` in `tcpx_listen`,
+//!   libslirp `src/socket.c`), so with several clients connecting at once the host kernel
+//!   drops SYNs and the client retransmits after 1 s: the "connects taking 0.5 s or more" row,
+//!   and the close-mode p99 near 1 s. A tap device would remove both effects; this benchmark
+//!   keeps to what the tests use and needs no privileges.
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -54,6 +79,9 @@ const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_REQUESTS_PER_CLIENT: usize = 1 << 20;
 /// Client read buffer: large enough that a 1 MiB body arrives in few reads.
 const CLIENT_BUFFER: usize = 64 * 1024;
+/// A `connect` this slow was not answered at once: the host retransmitted the SYN (its first
+/// retransmission comes after 1 s).
+const SLOW_CONNECT: Duration = Duration::from_millis(500);
 /// Longest request head the body server accepts.
 const SERVER_MAX_HEAD: usize = 8 * 1024;
 
@@ -99,7 +127,7 @@ fn run() -> Result<()> {
     let mut results = Results::default();
     for run in 1..=options.runs {
         eprintln!("run {run}/{}", options.runs);
-        bench_run(&options, &mut results).with_context(|| format!("run {run}"))?;
+        bench_run(&options, run, &mut results).with_context(|| format!("run {run}"))?;
     }
     let load_after = load_average();
     print!("{}", results.report(&options, &load_before, &load_after));
@@ -122,10 +150,16 @@ struct Options {
     large_concurrency: usize,
     /// Runs (each boots its own guest); the report gives medians over them.
     runs: usize,
+    /// Print each phase's latency histogram on stderr.
+    histogram: bool,
+    /// Capture the guest's Ethernet traffic of run N to `<prefix>-runN.pcap` (QEMU's
+    /// `filter-dump`): for finding out where a slow exchange spent its time.
+    pcap_prefix: Option<String>,
 }
 
 impl Options {
-    const USAGE: &str = "usage: proxybench [--seconds N] [--warmup N] [--concurrency C] [--large-concurrency L] [--runs R]";
+    const USAGE: &str = "usage: proxybench [--seconds S] [--warmup S] [--concurrency C] \
+        [--large-concurrency L] [--runs R] [--histogram] [--pcap PREFIX]";
 
     fn parse(mut args: impl Iterator<Item = String>) -> Result<Self> {
         let mut options = Self {
@@ -134,30 +168,49 @@ impl Options {
             concurrency: 8,
             large_concurrency: 2,
             runs: 3,
+            histogram: false,
+            pcap_prefix: None,
         };
         while let Some(flag) = args.next() {
-            if flag == "--help" || flag == "-h" {
-                println!("{}", Self::USAGE);
-                std::process::exit(0);
+            match flag.as_str() {
+                "--help" | "-h" => {
+                    println!("{}", Self::USAGE);
+                    std::process::exit(0);
+                }
+                "--histogram" => {
+                    options.histogram = true;
+                    continue;
+                }
+                _ => {}
             }
             let value = args
                 .next()
                 .with_context(|| format!("{flag} needs a value\n{}", Self::USAGE))?;
-            let number = |max: f64| -> Result<f64> {
+            let seconds = |min: f64, max: f64| -> Result<f64> {
                 let n: f64 = value
                     .parse()
                     .with_context(|| format!("{flag} {value:?}: not a number"))?;
-                if !(n > 0.0 && n <= max) {
-                    bail!("{flag} {value}: must be above 0 and at most {max}");
+                if !(min..=max).contains(&n) {
+                    bail!("{flag} {value}: must be between {min} and {max}");
+                }
+                Ok(n)
+            };
+            let count = |max: usize| -> Result<usize> {
+                let n: usize = value
+                    .parse()
+                    .with_context(|| format!("{flag} {value:?}: not a whole number"))?;
+                if !(1..=max).contains(&n) {
+                    bail!("{flag} {value}: must be between 1 and {max}");
                 }
                 Ok(n)
             };
             match flag.as_str() {
-                "--seconds" => options.seconds = number(600.0)?,
-                "--warmup" => options.warmup = number(60.0)?,
-                "--concurrency" => options.concurrency = number(128.0)? as usize,
-                "--large-concurrency" => options.large_concurrency = number(32.0)? as usize,
-                "--runs" => options.runs = number(50.0)? as usize,
+                "--seconds" => options.seconds = seconds(0.1, 600.0)?,
+                "--warmup" => options.warmup = seconds(0.0, 60.0)?,
+                "--concurrency" => options.concurrency = count(128)?,
+                "--large-concurrency" => options.large_concurrency = count(32)?,
+                "--runs" => options.runs = count(50)?,
+                "--pcap" => options.pcap_prefix = Some(value),
                 other => bail!("unknown option {other:?}\n{}", Self::USAGE),
             }
         }
@@ -361,6 +414,10 @@ struct ClientTally {
     body_bytes: u64,
     /// Latency of each completed exchange, microseconds.
     latencies_us: Vec<u32>,
+    /// Connections opened (the first exchange of each includes the connect).
+    connects: u64,
+    /// Connections whose `connect` took [`SLOW_CONNECT`] or longer.
+    slow_connects: u64,
     /// The first error seen, for the log.
     first_error: Option<String>,
 }
@@ -479,7 +536,14 @@ fn client(addr: SocketAddr, workload: Workload, deadline: Instant) -> ClientTall
         let outcome = (|| -> Result<bool> {
             let conn = match &mut conn {
                 Some(conn) => conn,
-                slot => slot.insert(Conn::open(addr)?),
+                slot => {
+                    let opened = Conn::open(addr);
+                    tally.connects += 1;
+                    if started.elapsed() >= SLOW_CONNECT {
+                        tally.slow_connects += 1;
+                    }
+                    slot.insert(opened?)
+                }
             };
             conn.exchange(request, workload.body_len(), deadline, &mut body_bytes)
         })();
@@ -524,6 +588,8 @@ struct PhaseResult {
     errors: u64,
     /// QEMU's CPU use over the phase, in percent of one host core.
     qemu_cpu_percent: Option<f64>,
+    /// Share of connects that took [`SLOW_CONNECT`] or longer, percent.
+    slow_connect_percent: f64,
 }
 
 /// Runs `connections` clients of `workload` against `addr`: `warmup` unmeasured, then
@@ -535,12 +601,14 @@ fn phase(
     options: &Options,
     qemu_pid: Option<u32>,
 ) -> PhaseResult {
-    let _ = run_clients(
-        addr,
-        workload,
-        connections,
-        Duration::from_secs_f64(options.warmup),
-    );
+    if options.warmup > 0.0 {
+        let _ = run_clients(
+            addr,
+            workload,
+            connections,
+            Duration::from_secs_f64(options.warmup),
+        );
+    }
     let cpu_before = qemu_pid.and_then(cpu_ticks);
     let measured = Duration::from_secs_f64(options.seconds);
     let tallies = run_clients(addr, workload, connections, measured);
@@ -550,6 +618,9 @@ fn phase(
         .flat_map(|t| t.latencies_us.iter().copied())
         .collect();
     latencies.sort_unstable();
+    if options.histogram {
+        eprintln!("    {workload:?} latency: {}", histogram(&latencies));
+    }
     let percentile = |p: f64| {
         if latencies.is_empty() {
             return f64::NAN;
@@ -561,6 +632,8 @@ fn phase(
     let completed: u64 = tallies.iter().map(|t| t.completed).sum();
     let errors: u64 = tallies.iter().map(|t| t.errors).sum();
     let body_bytes: u64 = tallies.iter().map(|t| t.body_bytes).sum();
+    let connects: u64 = tallies.iter().map(|t| t.connects).sum();
+    let slow_connects: u64 = tallies.iter().map(|t| t.slow_connects).sum();
     if let Some(error) = tallies.iter().find_map(|t| t.first_error.as_ref()) {
         eprintln!("    {errors} error(s) in {workload:?} against {addr}; first: {error}");
     }
@@ -573,7 +646,49 @@ fn phase(
         qemu_cpu_percent: cpu_before
             .zip(cpu_after)
             .map(|(before, after)| (after - before) as f64 / CLOCK_TICKS_PER_S / seconds * 100.0),
+        slow_connect_percent: slow_connects as f64 * 100.0 / connects.max(1) as f64,
     }
+}
+
+/// Upper bucket edges of [`histogram`], microseconds, with their labels.
+const HISTOGRAM_BUCKETS: [(u32, &str); 9] = [
+    (1_000, "<1 ms"),
+    (2_000, "1-2"),
+    (5_000, "2-5"),
+    (10_000, "5-10"),
+    (20_000, "10-20"),
+    (50_000, "20-50"),
+    (100_000, "50-100"),
+    (500_000, "100-500"),
+    (1_000_000, "500-1000"),
+];
+
+/// The share of latency samples (microseconds) per bucket, empty buckets left out: shows
+/// whether latencies cluster at multiples of the firmware's 10 ms tick or of a TCP timer.
+fn histogram(latencies_us: &[u32]) -> String {
+    let mut counts = [0usize; HISTOGRAM_BUCKETS.len() + 1];
+    for &us in latencies_us {
+        let bucket = HISTOGRAM_BUCKETS
+            .iter()
+            .position(|&(edge, _)| us < edge)
+            .unwrap_or(HISTOGRAM_BUCKETS.len());
+        counts[bucket] += 1;
+    }
+    let labels = HISTOGRAM_BUCKETS
+        .iter()
+        .map(|&(_, label)| label)
+        .chain([">=1000"]);
+    let total = latencies_us.len().max(1) as f64;
+    labels
+        .zip(counts)
+        .filter(|&(_, count)| count > 0)
+        .map(|(label, count)| {
+            let percent = count as f64 * 100.0 / total;
+            let decimals = if percent < 1.0 { 1 } else { 0 };
+            format!("{label} {percent:.decimals$}%")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Starts the clients together and collects their tallies.
@@ -660,8 +775,8 @@ struct BootTimes {
     first_response: f64,
 }
 
-/// One boot, the direct measurements and the proxied ones.
-fn bench_run(options: &Options, results: &mut Results) -> Result<()> {
+/// One boot, the direct measurements and the proxied ones (run number `run`, from 1).
+fn bench_run(options: &Options, run: usize, results: &mut Results) -> Result<()> {
     let servers = [BodyServer::start()?, BodyServer::start()?];
     let direct = SocketAddr::from(([127, 0, 0, 1], servers[0].port));
     for workload in WORKLOADS {
@@ -680,7 +795,7 @@ fn bench_run(options: &Options, results: &mut Results) -> Result<()> {
         .replace("{P0}", &servers[0].port.to_string())
         .replace("{P1}", &servers[1].port.to_string());
     let mut qemu_config = QemuConfig::vexpress_built()?.with_proxy_config(&config)?;
-    qemu_config.user_network = Some(vec![
+    let forwards = vec![
         Forward {
             host: http_port,
             guest: 80,
@@ -689,14 +804,41 @@ fn bench_run(options: &Options, results: &mut Results) -> Result<()> {
             host: tcp_port,
             guest: 81,
         },
-    ]);
+    ];
+    match &options.pcap_prefix {
+        None => qemu_config.user_network = Some(forwards),
+        Some(prefix) => {
+            // The runner's user network has no netdev id to attach a filter to: spell the NIC
+            // out here (the runner's `-nic none` comes first and only drops the default NIC).
+            let mut nic = String::from("user,id=bench0,model=lan9118");
+            for forward in &forwards {
+                let _ = write!(
+                    nic,
+                    ",hostfwd=tcp:127.0.0.1:{}-:{}",
+                    forward.host, forward.guest
+                );
+            }
+            let file = format!("{prefix}-run{run}.pcap");
+            eprintln!("  capturing the guest's traffic to {file}");
+            qemu_config.extra.extend([
+                "-nic".into(),
+                nic,
+                "-object".into(),
+                format!("filter-dump,id=benchdump,netdev=bench0,file={file}"),
+            ]);
+        }
+    }
     let spawned = Instant::now();
     let qemu = Qemu::spawn(&qemu_config)?;
     let since_spawn = || spawned.elapsed().as_secs_f64();
-    qemu.wait_for("heap:", BOOT_TIMEOUT)?;
+    let banner = qemu.wait_for("heap:", BOOT_TIMEOUT)?;
     let heap = since_spawn();
-    qemu.wait_for("proxy: listening", BOOT_TIMEOUT)?;
+    let text = qemu.wait_for("proxy: listening", BOOT_TIMEOUT)?;
     let listening = since_spawn();
+    if !text.contains("proxy: configuration from the slot") {
+        bail!("the guest did not take the benchmark configuration; console:\n{text}");
+    }
+    qemu.wait_for("proxy: listening on 0.0.0.0:81", BOOT_TIMEOUT)?;
     qemu.wait_for("DHCP lease", BOOT_TIMEOUT)?;
     let dhcp = since_spawn();
     let http = SocketAddr::from(([127, 0, 0, 1], http_port));
@@ -713,6 +855,11 @@ fn bench_run(options: &Options, results: &mut Results) -> Result<()> {
         boot.heap, boot.listening, boot.dhcp, boot.first_response
     );
     results.boots.push(boot);
+    if let Some(line) = banner.lines().find(|l| l.starts_with("bareproxy "))
+        && !results.firmware.iter().any(|f| f == line)
+    {
+        results.firmware.push(line.to_owned());
+    }
 
     let tcp = SocketAddr::from(([127, 0, 0, 1], tcp_port));
     for (path, addr) in [(Path::ProxyHttp, http), (Path::ProxyTcp, tcp)] {
@@ -775,9 +922,55 @@ fn first_response(addr: SocketAddr, deadline: Instant) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // The report
 
+/// One figure of a phase's result.
+#[derive(Debug, Clone, Copy)]
+enum Figure {
+    RequestsPerS,
+    /// Index into [`PhaseResult::latency_ms`]: p50, p90, p99.
+    LatencyMs(usize),
+    MibPerS,
+    QemuCpuPercent,
+    SlowConnectPercent,
+}
+
+impl Figure {
+    fn of(self, result: &PhaseResult) -> Option<f64> {
+        match self {
+            Self::RequestsPerS => Some(result.requests_per_s),
+            Self::LatencyMs(i) => result.latency_ms.get(i).copied(),
+            Self::MibPerS => Some(result.mib_per_s),
+            Self::QemuCpuPercent => result.qemu_cpu_percent,
+            Self::SlowConnectPercent => Some(result.slow_connect_percent),
+        }
+    }
+}
+
+/// The traffic table's rows: label (`{C}`, `{L}`: the connection counts; leading spaces
+/// indent), workload, figure, decimals.
+#[rustfmt::skip] // a table reads best as one
+const ROWS: [(&str, Workload, Figure, usize); 14] = [
+    ("keep-alive, 64 B body, {C} conns: requests/s",       Workload::KeepAlive, Figure::RequestsPerS, 0),
+    ("  latency p50 (ms)",                                   Workload::KeepAlive, Figure::LatencyMs(0), 2),
+    ("  latency p90 (ms)",                                   Workload::KeepAlive, Figure::LatencyMs(1), 2),
+    ("  latency p99 (ms)",                                   Workload::KeepAlive, Figure::LatencyMs(2), 2),
+    ("Connection: close, 64 B body, {C} conns: requests/s", Workload::Close,     Figure::RequestsPerS, 0),
+    ("  latency p50 (ms, incl. connect)",                    Workload::Close,     Figure::LatencyMs(0), 2),
+    ("  latency p90 (ms, incl. connect)",                    Workload::Close,     Figure::LatencyMs(1), 2),
+    ("  latency p99 (ms, incl. connect)",                    Workload::Close,     Figure::LatencyMs(2), 2),
+    ("  connects taking 0.5 s or more (%)",                  Workload::Close,     Figure::SlowConnectPercent, 2),
+    ("1 MiB bodies, keep-alive, {L} conns: MiB/s",           Workload::Large,     Figure::MibPerS, 1),
+    ("  time per 1 MiB response p50 (ms)",                   Workload::Large,     Figure::LatencyMs(0), 1),
+    ("QEMU CPU, keep-alive phase (% of one host core)",      Workload::KeepAlive, Figure::QemuCpuPercent, 0),
+    ("QEMU CPU, close phase (% of one host core)",           Workload::Close,     Figure::QemuCpuPercent, 0),
+    ("QEMU CPU, 1 MiB phase (% of one host core)",           Workload::Large,     Figure::QemuCpuPercent, 0),
+];
+
 /// Every run's figures, in the order the table shows them.
 #[derive(Default)]
 struct Results {
+    /// The banner's first line of each distinct firmware seen (the images may be rebuilt
+    /// between runs on a shared machine).
+    firmware: Vec<String>,
     boots: Vec<BootTimes>,
     /// (path, workload) → one result per run.
     phases: Vec<((Path, Workload), Vec<PhaseResult>)>,
@@ -786,7 +979,8 @@ struct Results {
 impl Results {
     fn record(&mut self, path: Path, workload: Workload, result: &PhaseResult) {
         eprintln!(
-            "  {:<22} {:<9}: {:>9.1} req/s {:>8.2} MiB/s  p50 {:.2} p90 {:.2} p99 {:.2} ms  errors {}{}",
+            "  {:<22} {:<9}: {:>9.1} req/s {:>8.2} MiB/s  p50 {:.2} p90 {:.2} p99 {:.2} ms  \
+             errors {}  slow connects {:.2} %{}",
             path.column(),
             format!("{workload:?}"),
             result.requests_per_s,
@@ -795,6 +989,7 @@ impl Results {
             result.latency_ms[1],
             result.latency_ms[2],
             result.errors,
+            result.slow_connect_percent,
             result
                 .qemu_cpu_percent
                 .map(|c| format!("  QEMU CPU {c:.0} %"))
@@ -833,10 +1028,16 @@ impl Results {
         let _ = writeln!(
             out,
             "Median of {} runs, (min–max) in brackets; {} s measured per phase after {} s warm-up. \
-             Host: {} CPU(s), {}; load average {} before, {} after (the machine is shared).\n",
+             Firmware: {}. Host: {} CPU(s), {}; load average {} before, {} after (the machine \
+             is shared).\n",
             options.runs,
             options.seconds,
             options.warmup,
+            self.firmware
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             thread::available_parallelism().map_or(0, |n| n.get()),
             qemu_version(),
             load_before,
@@ -850,92 +1051,18 @@ impl Results {
             PATHS[2].column()
         );
         let _ = writeln!(out, "|---|---|---|---|");
-        let c = options.concurrency;
-        let l = options.large_concurrency;
-        type Pick = fn(&PhaseResult) -> Option<f64>;
-        let rows: [(String, Workload, Pick, usize); 12] = [
-            (
-                format!("keep-alive, 64 B body, {c} conns: requests/s"),
-                Workload::KeepAlive,
-                |r| Some(r.requests_per_s),
-                0,
-            ),
-            (
-                "  latency p50 (ms)".into(),
-                Workload::KeepAlive,
-                |r| Some(r.latency_ms[0]),
-                2,
-            ),
-            (
-                "  latency p90 (ms)".into(),
-                Workload::KeepAlive,
-                |r| Some(r.latency_ms[1]),
-                2,
-            ),
-            (
-                "  latency p99 (ms)".into(),
-                Workload::KeepAlive,
-                |r| Some(r.latency_ms[2]),
-                2,
-            ),
-            (
-                format!("Connection: close, 64 B body, {c} conns: requests/s"),
-                Workload::Close,
-                |r| Some(r.requests_per_s),
-                0,
-            ),
-            (
-                "  latency p50 (ms, incl. connect)".into(),
-                Workload::Close,
-                |r| Some(r.latency_ms[0]),
-                2,
-            ),
-            (
-                "  latency p90 (ms, incl. connect)".into(),
-                Workload::Close,
-                |r| Some(r.latency_ms[1]),
-                2,
-            ),
-            (
-                "  latency p99 (ms, incl. connect)".into(),
-                Workload::Close,
-                |r| Some(r.latency_ms[2]),
-                2,
-            ),
-            (
-                format!("1 MiB bodies, keep-alive, {l} conns: MiB/s"),
-                Workload::Large,
-                |r| Some(r.mib_per_s),
-                1,
-            ),
-            (
-                "  time per 1 MiB response p50 (ms)".into(),
-                Workload::Large,
-                |r| Some(r.latency_ms[0]),
-                1,
-            ),
-            (
-                "QEMU CPU, keep-alive phase (% of one core)".into(),
-                Workload::KeepAlive,
-                |r| r.qemu_cpu_percent,
-                0,
-            ),
-            (
-                "QEMU CPU, 1 MiB phase (% of one core)".into(),
-                Workload::Large,
-                |r| r.qemu_cpu_percent,
-                0,
-            ),
-        ];
-        for (label, workload, pick, decimals) in rows {
-            let label = label.replace("  ", "&nbsp;&nbsp;");
+        for &(label, workload, figure, decimals) in &ROWS {
+            let label = label
+                .replace("{C}", &options.concurrency.to_string())
+                .replace("{L}", &options.large_concurrency.to_string())
+                .replace("  ", "&nbsp;&nbsp;");
             let cells: Vec<String> = PATHS
                 .iter()
                 .map(|&path| {
                     let values: Vec<f64> = self
                         .runs_of(path, workload)
                         .iter()
-                        .filter_map(pick)
+                        .filter_map(|r| figure.of(r))
                         .collect();
                     summary(&values, decimals)
                 })
@@ -1076,5 +1203,16 @@ mod tests {
         assert!(parse("--runs 0").is_err());
         assert!(parse("--concurrency many").is_err());
         assert!(parse("--bogus 1").is_err());
+        assert!(parse("--concurrency 2.5").is_err());
+        let o = parse("--histogram --warmup 0 --pcap /tmp/bench").unwrap();
+        assert!(o.histogram);
+        assert_eq!(o.warmup, 0.0);
+        assert_eq!(o.pcap_prefix.as_deref(), Some("/tmp/bench"));
+    }
+
+    #[test]
+    fn histogram_counts_every_sample_once() {
+        let line = histogram(&[500, 1500, 9_000, 10_500, 19_000, 2_000_000]);
+        assert_eq!(line, "<1 ms 17%, 1-2 17%, 5-10 17%, 10-20 33%, >=1000 17%");
     }
 }
