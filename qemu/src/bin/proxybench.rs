@@ -3,8 +3,12 @@
 //! same servers directly on the host's loopback.
 //!
 //! ```sh
-//! cargo run --release -p qemu-tests --bin proxybench -- --seconds 5 --concurrency 8 --runs 3
+//! cargo run --release -p qemu-tests --bin proxybench                # the defaults below
+//! cargo run --release -p qemu-tests --bin proxybench -- --seconds 2 --runs 1   # a quick look
 //! ```
+//!
+//! Needs `qemu-system-arm` and the vexpress images (`cargo xtask build vexpress`). The
+//! Markdown report goes to stdout, progress and per-run figures to stderr.
 //!
 //! Each run:
 //!
@@ -47,12 +51,12 @@
 //!   connect to a backend completing, the first bytes of a freshly forwarded client) only
 //!   up to 10 ms later, on the next main-loop pass. In one capture, 92 % of the slirp frames
 //!   that ended a quiet gap of over 3 ms fell within 1 ms of a single 10 ms grid: the guest's
-//!   100 Hz tick timer is what wakes the loop. Hence close-mode latencies clustered near 10
+//!   100 Hz tick timer is evidently what wakes the loop. Hence close-mode latencies clustered near 10
 //!   and 20 ms, and a low QEMU CPU share in that phase.
 //! * libslirp listens on a host forward with a backlog of 1 (`listen(s, 1)` in `tcpx_listen`,
-//!   `tcp_listen` in older releases, libslirp `src/socket.c`), so with several clients connecting at once the host kernel
-//!   drops SYNs and the client retransmits after 1 s: the "connects taking 0.5 s or more" row,
-//!   and the close-mode p99 near 1 s. A tap device would remove both effects; this benchmark
+//!   `tcp_listen` in older releases, libslirp `src/socket.c`), so with several clients
+//!   connecting at once the host kernel drops SYNs and the client retransmits after 1 s: the
+//!   "connects taking 0.5 s or more" row, and the close-mode p99 near 1 s. A tap device would remove both effects; this benchmark
 //!   keeps to what the tests use and needs no privileges.
 
 use std::fmt::Write as _;
