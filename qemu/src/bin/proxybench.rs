@@ -282,9 +282,13 @@ impl BodyServer {
                 if loop_stop.load(Ordering::Relaxed) {
                     return;
                 }
-                if let Ok(stream) = stream {
-                    let responses = Arc::clone(&responses);
-                    thread::spawn(move || serve_connection(stream, &responses));
+                match stream {
+                    Ok(stream) => {
+                        let responses = Arc::clone(&responses);
+                        thread::spawn(move || serve_connection(stream, &responses));
+                    }
+                    // Out of descriptors, say: back off rather than spin.
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
