@@ -77,11 +77,11 @@ fn pattern(len: usize) -> Vec<u8> {
 #[test]
 fn dhcp_lease_comes_from_qemus_server() {
     let guest = boot_with_diagnostics();
-    let text = guest.qemu.console_text();
-    assert!(
-        text.contains("net:   DHCP lease 10.0.2.15/24 via 10.0.2.2"),
-        "{text}"
-    );
+    // The line arrives byte by byte: wait for its end, not just for its start.
+    let text = guest
+        .qemu
+        .wait_for("net:   DHCP lease 10.0.2.15/24 via 10.0.2.2", BOOT)
+        .unwrap();
     assert!(text.contains("net:   mac 52:54:00:12:34:56"), "{text}");
 }
 

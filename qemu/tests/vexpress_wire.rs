@@ -625,6 +625,41 @@ fn bad_checksums_are_dropped_and_service_continues() {
     let seen = replies_before_control(&mut guest.peer, &bad, 1);
     assert_no_reply(&seen, "frames with bad checksums");
     assert_still_serving(&mut guest, 3);
+    assert_logged_drops(&mut guest, "bad checksum", bad.len() as u64);
+}
+
+/// Waits for the firmware's defmt counter line (`firmware/src/network.rs`, logged at most every
+/// 5 s when the drops change), decoded against the ELF, to report at least `at_least` drops of
+/// `kind`. While waiting, the peer keeps polling so the guest's own traffic flows.
+fn assert_logged_drops(guest: &mut WireGuest, kind: &str, at_least: u64) {
+    use bareproxy_tool::console::{Demux, LineKind, load_table};
+    let elf = qemu_tests::image("vexpress", "bareproxy-vexpress.elf").unwrap();
+    let mut demux = Demux::new(load_table(&elf).unwrap());
+    let (mut fed, mut last) = (0, None);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        guest.peer.poll();
+        let bytes = guest.qemu.console_bytes();
+        for line in demux.feed(&bytes[fed..]) {
+            if matches!(line.kind, LineKind::Log { .. }) && line.text.contains("dropped:") {
+                last = Some(line.text.clone());
+            }
+        }
+        fed = bytes.len();
+        let counted = last.as_deref().and_then(|text| {
+            let rest = &text[text.find(kind)? + kind.len()..];
+            rest.trim_start()
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse::<u64>()
+                .ok()
+        });
+        if counted.is_some_and(|n| n >= at_least) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no counter line reporting {at_least} '{kind}' drops; last: {last:?}");
 }
 
 #[test]
