@@ -232,7 +232,7 @@ fn test_everything() -> Result<()> {
     }
     println!("== host and QEMU tests");
     run(cargo()
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--no-fail-fast"])
         .args(&host_only)
         .env("BAREPROXY_IMAGES", root().join("target/images")))?;
     Ok(())
