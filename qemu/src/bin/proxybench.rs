@@ -58,7 +58,7 @@
 //!   `tcp_listen` in older releases, libslirp `src/socket.c`), so with several clients
 //!   connecting at once the host kernel drops SYNs and the client retransmits after 1 s: the
 //!   "connects taking 0.5 s or more" row, and the close-mode p99 near 1 s.
-//! * A 1 MiB response occasionally takes 1.2–1.5 s instead of about 0.16 s (the 1 MiB p99
+//! * A 1 MiB response occasionally takes 1.2–4.5 s instead of about 0.2 s (the 1 MiB p99
 //!   row). A capture shows slirp resending a segment to the guest after its
 //!   retransmission timeout (about 1.2 s, then 3 s): QEMU's LAN9118 model discards a frame that
 //!   does not fit its 10.5 KB RX data FIFO (`lan9118_receive` in `hw/net/lan9118.c` returns -1
