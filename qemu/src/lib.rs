@@ -88,6 +88,8 @@ pub struct QemuConfig {
     pub wire: Option<WireSockets>,
     /// Anything else, appended verbatim.
     pub extra: Vec<String>,
+    /// Files made for this run (configuration slots), removed when the [`Qemu`] is dropped.
+    pub temporary_files: Vec<PathBuf>,
 }
 
 impl QemuConfig {
@@ -103,6 +105,7 @@ impl QemuConfig {
             user_network: None,
             wire: None,
             extra: Vec::new(),
+            temporary_files: Vec::new(),
         }
     }
 
@@ -117,6 +120,7 @@ impl QemuConfig {
         slot.extend([0u8; 12]);
         slot.extend(config.as_bytes());
         std::fs::write(&path, &slot)?;
+        self.temporary_files.push(path.clone());
         self.extra.extend([
             "-device".into(),
             format!(
@@ -203,6 +207,7 @@ struct Capture {
 /// A running QEMU, killed by PID on drop.
 pub struct Qemu {
     child: Child,
+    temporary_files: Vec<PathBuf>,
     capture: Arc<(Mutex<Capture>, Condvar)>,
 }
 
@@ -234,7 +239,11 @@ impl Qemu {
                 signal.notify_all();
             }
         });
-        Ok(Self { child, capture })
+        Ok(Self {
+            child,
+            capture,
+            temporary_files: config.temporary_files.clone(),
+        })
     }
 
     /// QEMU's process id.
@@ -322,6 +331,9 @@ impl Drop for Qemu {
         if self.child.try_wait().ok().flatten().is_none() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+        for file in &self.temporary_files {
+            let _ = std::fs::remove_file(file);
         }
     }
 }

@@ -274,12 +274,21 @@ fn a_slow_server_hits_timeout_server_and_the_client_gets_504() {
 
 #[test]
 fn maxconn_queues_requests_and_they_all_succeed() {
-    let config = ROUND_ROBIN.replace("check inter 300ms rise 1 fall 2\n    server s1 10.0.2.2:{B1} check inter 300ms rise 1 fall 2\n", "maxconn 1\n");
+    // One request at a time reaches the server; the others wait in the backend's queue, whose
+    // timeout is generous so that a slow, loaded CI machine still sees queueing, not 503s.
+    let config = ROUND_ROBIN
+        .replace("check inter 300ms rise 1 fall 2\n    server s1 10.0.2.2:{B1} check inter 300ms rise 1 fall 2\n", "maxconn 1\n")
+        .replace("    timeout server 10s\n", "    timeout server 10s\n    timeout queue 30s\n");
     let setup = boot(&config, 1, 0);
     setup.backends[0].set_delay(Duration::from_millis(300));
     let port = setup.http;
+    // Staggered by 50 ms: QEMU's port forward listens with a backlog of 1 (libslirp), so
+    // simultaneous connects would measure the host's SYN retransmissions, not the firmware.
     let clients: Vec<_> = (0..5)
-        .map(|_| thread::spawn(move || request(port, "/", "").status))
+        .map(|i| {
+            thread::sleep(Duration::from_millis(50 * u64::from(i > 0)));
+            thread::spawn(move || request(port, "/", "").status)
+        })
         .collect();
     let statuses: Vec<u16> = clients.into_iter().map(|c| c.join().unwrap()).collect();
     assert_eq!(statuses, vec![200; 5]);

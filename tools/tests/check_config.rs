@@ -69,13 +69,14 @@ fn config_slot_writes_the_header_the_firmware_reads() {
     // An invalid configuration writes nothing.
     std::fs::write(&input, "frontend f\n    bogus\n").unwrap();
     std::fs::remove_file(&output).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_bareproxy"))
+    let out = Command::new(env!("CARGO_BIN_EXE_bareproxy"))
         .arg("config-slot")
         .arg(&input)
         .arg("-o")
         .arg(&output)
-        .status()
+        .output()
         .unwrap();
-    assert_eq!(status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'bogus'"));
     assert!(!output.exists());
 }
