@@ -482,6 +482,42 @@ impl HostPeer {
         Ok(self.sockets.add(socket))
     }
 
+    /// A TCP socket listening on `port` of every peer address: a server the guest can reach.
+    pub fn listen(&mut self, port: u16, buffer: usize) -> Result<SocketHandle> {
+        let mut socket = tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0; buffer]),
+            tcp::SocketBuffer::new(vec![0; buffer]),
+        );
+        socket.set_nagle_enabled(false);
+        socket.listen(port).context("TCP listen")?;
+        Ok(self.sockets.add(socket))
+    }
+
+    /// Receives on `handle` until `buffer` holds `needle` (an HTTP head's end, say); returns
+    /// everything received, or fails after `timeout` naming `what`.
+    pub fn receive_until(
+        &mut self,
+        handle: SocketHandle,
+        needle: &[u8],
+        timeout: Duration,
+        what: &str,
+    ) -> Result<Vec<u8>> {
+        let mut received = Vec::new();
+        self.run_until(timeout, what, |peer| {
+            let socket = peer.tcp(handle);
+            while socket.can_recv() {
+                let _ = socket.recv(|data| {
+                    received.extend_from_slice(data);
+                    (data.len(), ())
+                });
+            }
+            received
+                .windows(needle.len())
+                .any(|w| w == needle)
+                .then(|| received.clone())
+        })
+    }
+
     /// The TCP socket `handle`.
     pub fn tcp(&mut self, handle: SocketHandle) -> &mut tcp::Socket<'static> {
         self.sockets.get_mut::<tcp::Socket>(handle)
