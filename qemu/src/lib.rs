@@ -146,7 +146,6 @@ impl QemuConfig {
         if let Some(cpu) = &self.cpu {
             command.args(["-cpu", cpu]);
         }
-        // QEMU 7.2 wants an audio backend for vexpress's codec; `none` keeps ALSA quiet.
         command.args([
             "-display",
             "none",
@@ -156,7 +155,14 @@ impl QemuConfig {
             "stdio",
             "-no-reboot",
         ]);
-        command.args(["-audiodev", "none,id=noaudio"]);
+        // vexpress's AACI (PL041) needs an audio backend; `none`, named on the device itself so
+        // that QEMU 7.2 neither opens ALSA nor warns about a default.
+        command.args([
+            "-audiodev",
+            "none,id=noaudio",
+            "-global",
+            "pl041.audiodev=noaudio",
+        ]);
         if let Some(kernel) = &self.kernel {
             command.arg("-kernel").arg(kernel);
         }
