@@ -183,19 +183,24 @@ impl ProxyService {
         memory_free: usize,
     ) {
         let stats = stack.stats();
+        let link_up = matches!(stack.nic_mut().link_state(), nic::LinkState::Up { .. });
+        let gate = stats.gate;
         let nic = NicStats {
             name: String::from("eth0"),
-            link_up: true,
+            link_up,
             rx_packets: stats.nic.rx_frames,
             tx_packets: stats.nic.tx_frames,
             rx_bytes: stats.nic.rx_bytes,
             tx_bytes: stats.nic.tx_bytes,
-            rx_errors: stats.nic.rx_overruns,
-            tx_errors: 0,
+            rx_errors: stats.nic.rx_errors.total() + stats.nic.rx_overruns,
+            tx_errors: stats.nic.tx_errors.total(),
+            // What the NIC dropped plus what the stack's ingress gate refused.
             rx_dropped: stats.nic.rx_dropped
-                + stats.gate.malformed
-                + stats.gate.bad_checksum
-                + stats.gate.syns_gated,
+                + gate.malformed
+                + gate.bad_checksum
+                + gate.unsupported
+                + gate.oversized
+                + gate.syns_gated,
         };
         self.engine.set_box_stats(BoxStats {
             memory_used: memory_used as u64,
