@@ -5,6 +5,25 @@
 //! ever see the traits, never a chip. This is the same split Tock makes between `chips/`,
 //! `boards/` and its HIL traits.
 
+use core::cell::RefCell;
+
+use critical_section::Mutex;
+
+/// Runs `f` on the driver in `cell`, or returns `None` when it is not installed yet or already
+/// borrowed. For boards whose HAL drivers take `&mut self` but must serve these `&self` traits
+/// from any context: each driver lives in a `Mutex<RefCell<Option<_>>>` and every access is a
+/// critical section. A busy driver can only mean re-entry on the same CPU (e.g. a panic raised
+/// while the driver was in use); refusing is the only answer that cannot panic again.
+pub fn with_driver<T, R>(
+    cell: &'static Mutex<RefCell<Option<T>>>,
+    f: impl FnOnce(&mut T) -> R,
+) -> Option<R> {
+    critical_section::with(|cs| {
+        let mut slot = cell.borrow(cs).try_borrow_mut().ok()?;
+        slot.as_mut().map(f)
+    })
+}
+
 /// An interrupt number in the board's interrupt controller's numbering.
 pub type IrqNumber = u32;
 

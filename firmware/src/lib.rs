@@ -12,6 +12,7 @@
 //! | `log` | the defmt global logger (target only) |
 //! | [`time`] | monotonic time and the tick |
 //! | [`irq`] | interrupt dispatch |
+//! | [`link`] | link-state polling and its console log |
 //! | [`mem`] | the physical memory map and the heap |
 //! | `kernel` | boot sequence, banner, self-tests, the idle loop |
 //! | `proxy_service` | the proxy engine on the stack's sockets (target only) |
@@ -29,6 +30,7 @@ pub mod bootinfo;
 pub mod config_slot;
 pub mod console;
 pub mod irq;
+pub mod link;
 pub mod mem;
 pub mod time;
 

@@ -75,10 +75,12 @@
 use core::cell::RefCell;
 
 use critical_section::Mutex;
+use firmware::board::with_driver;
 use firmware::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 use firmware::kprintln;
+use firmware::link::LinkWatch;
 use firmware::network::Network;
 use firmware::proxy_service::ProxyService;
 use hal_armada370::bus::Mmio;
@@ -91,11 +93,8 @@ use net::Stack;
 use nic::Nic;
 use proxy::config::Parsed;
 
-use crate::link_watch::LinkWatch;
-
 mod configuration;
 mod ethernet;
-mod link_watch;
 
 /// The timers' input clock (nbclk). The DTS's legacy `clock-frequency = <600000000>`; not yet
 /// measured on a Mirabox (`hal-armada370/README.md`, checklist item 3).
@@ -117,19 +116,6 @@ static UART0: Mutex<RefCell<Option<Uart16550<Mmio>>>> = Mutex::new(RefCell::new(
 static GLOBAL_TIMERS: Mutex<RefCell<Option<GlobalTimers>>> = Mutex::new(RefCell::new(None));
 static LOCAL_TIMER: Mutex<RefCell<Option<TimerBlock<Mmio>>>> = Mutex::new(RefCell::new(None));
 static MPIC: Mutex<RefCell<Option<Mpic<Mmio, Mmio>>>> = Mutex::new(RefCell::new(None));
-
-/// Runs `f` on the driver in `cell`, or returns `None` when it is not installed yet or already
-/// borrowed. A busy driver can only mean re-entry from the same CPU (e.g. a panic raised while
-/// the driver was in use); refusing is the only answer that cannot panic again.
-fn with_driver<T, R>(
-    cell: &'static Mutex<RefCell<Option<T>>>,
-    f: impl FnOnce(&mut T) -> R,
-) -> Option<R> {
-    critical_section::with(|cs| {
-        let mut slot = cell.borrow(cs).try_borrow_mut().ok()?;
-        slot.as_mut().map(f)
-    })
-}
 
 /// UART0 as the kernel console.
 struct MiraboxConsole;

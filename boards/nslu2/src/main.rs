@@ -68,10 +68,12 @@
 use core::cell::RefCell;
 
 use critical_section::Mutex;
+use firmware::board::with_driver;
 use firmware::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 use firmware::kprintln;
+use firmware::link::LinkWatch;
 use firmware::network::Network;
 use firmware::proxy_service::ProxyService;
 use hal_ixp4xx::bus::Mmio;
@@ -85,13 +87,10 @@ use net::Stack;
 use nic::Nic;
 use proxy::config::Parsed;
 
-use crate::link_watch::LinkWatch;
-
 extern crate alloc;
 
 mod configuration;
 mod ethernet;
-mod link_watch;
 
 /// How long the board may go without a tick before the watchdog resets it. Below the hardware's
 /// ceiling (2^32 counts at 66 MHz, 65 s); long, because it is the last line of defence against
@@ -125,19 +124,6 @@ static UART1: Mutex<RefCell<Option<Uart<Mmio>>>> = Mutex::new(RefCell::new(None)
 static OS_TIMERS: Mutex<RefCell<Option<OsTimers>>> = Mutex::new(RefCell::new(None));
 static INTC: Mutex<RefCell<Option<Intc<Mmio>>>> = Mutex::new(RefCell::new(None));
 static GPIO: Mutex<RefCell<Option<Nslu2Gpio<Mmio>>>> = Mutex::new(RefCell::new(None));
-
-/// Runs `f` on the driver in `cell`, or returns `None` when it is not installed yet or already
-/// borrowed. A busy driver can only mean re-entry from the same CPU (e.g. a panic raised while
-/// the driver was in use); refusing is the only answer that cannot panic again.
-fn with_driver<T, R>(
-    cell: &'static Mutex<RefCell<Option<T>>>,
-    f: impl FnOnce(&mut T) -> R,
-) -> Option<R> {
-    critical_section::with(|cs| {
-        let mut slot = cell.borrow(cs).try_borrow_mut().ok()?;
-        slot.as_mut().map(f)
-    })
-}
 
 /// UART1 as the kernel console.
 struct Nslu2Console;
