@@ -363,6 +363,20 @@ pub fn plain_text(bytes: &[u8]) -> String {
     text
 }
 
+/// The number right after `label` in console `text` (e.g. `"ticks in "` → 499755); panics,
+/// showing the text, when there is none. For tests reading the firmware's self-test reports.
+pub fn number_after(text: &str, label: &str) -> u64 {
+    let start = text
+        .find(label)
+        .unwrap_or_else(|| panic!("{label:?} not in:\n{text}"))
+        + label.len();
+    text[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {label:?} in:\n{text}"))
+}
+
 /// A free TCP port on 127.0.0.1 (bound and released; good enough for a test's forward).
 pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use qemu_tests::{Qemu, QemuConfig};
+use qemu_tests::{Qemu, QemuConfig, number_after};
 
 /// Generous: QEMU's TCG on a loaded two-core CI machine can be slow to start.
 const BOOT: Duration = Duration::from_secs(30);
@@ -15,18 +15,6 @@ fn config(append: Option<&str>) -> QemuConfig {
     let mut config = QemuConfig::vexpress_built().expect("vexpress images");
     config.append = append.map(str::to_owned);
     config
-}
-
-/// The number after `label` in `text` (e.g. `"ticks in "` → 499755).
-fn number_after(text: &str, label: &str) -> u64 {
-    let rest = &text[text
-        .find(label)
-        .unwrap_or_else(|| panic!("{label:?} not in:\n{text}"))
-        + label.len()..];
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("a number")
 }
 
 #[test]

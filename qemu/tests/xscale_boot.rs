@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use qemu_tests::{Qemu, QemuConfig, image};
+use qemu_tests::{Qemu, QemuConfig, image, number_after};
 
 /// Generous: QEMU's TCG on a loaded two-core CI machine can be slow to start.
 const BOOT: Duration = Duration::from_secs(30);
@@ -31,18 +31,6 @@ fn config(cpu: &str, append: Option<&str>) -> QemuConfig {
     config.dtb = None;
     config.append = append.map(str::to_owned);
     config
-}
-
-/// The number after `label` in `text` (e.g. `"ticks in "` → 499744).
-fn number_after(text: &str, label: &str) -> u64 {
-    let rest = &text[text
-        .find(label)
-        .unwrap_or_else(|| panic!("{label:?} not in:\n{text}"))
-        + label.len()..];
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no number after {label:?} in:\n{text}"))
 }
 
 #[test]
