@@ -44,8 +44,9 @@ pub fn nslu2_windows_from_flash(flash: &[u8]) -> Option<Vec<u8>> {
 
 /// Properties every kwbimage input must satisfy; panics (for the fuzzer) if one does not.
 ///
-/// Parsing never panics; an image that parses and verifies and that mkimage could have made is
-/// rebuilt byte for byte from its recovered configuration.
+/// Parsing never panics; an image that parses and verifies and that mkimage could have made
+/// (canonical chain flags, zero padding) is rebuilt byte for byte from its recovered
+/// configuration.
 pub fn check_kwbimage(input: &[u8]) {
     use crate::image::kwbimage::{KwbConfig, build, parse};
     let Ok(parsed) = parse(input) else { return };
@@ -56,7 +57,14 @@ pub fn check_kwbimage(input: &[u8]) {
     let (Some(payload), Some(len)) = (parsed.payload(input), parsed.image_len) else {
         return;
     };
+    // mkimage writes the chain flags as exactly 0 or 1; the parser (like U-Boot) only reads bit 0.
+    let chain_flags_canonical = parsed.main.ext <= 1
+        && parsed
+            .optional
+            .iter()
+            .all(|&(offset, size, _)| input[offset + size - 4] <= 1);
     if let Ok(config) = KwbConfig::from_image(&parsed)
+        && chain_flags_canonical
         && !payload.is_empty()
         && input.len() >= len
         && input[parsed.payload.as_ref().map_or(0, |r| r.end) + 4..len]

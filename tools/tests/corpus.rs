@@ -57,8 +57,14 @@ fn every_parser_survives_every_corpus_file_and_its_truncations() {
 
 #[test]
 fn seeds_parse_to_what_they_contain() {
-    // The valid seeds are what they claim to be; the damaged ones fail with an offset.
-    for (name, bytes) in corpus_files("kwbimage") {
+    // The valid seeds are what they claim to be; the damaged ones fail with an offset. Only the
+    // hand-made `seed-*` files are named for what they are; fuzzer finds are arbitrary.
+    let seeds = |target| {
+        corpus_files(target)
+            .into_iter()
+            .filter(|(name, _)| name.contains("/seed-"))
+    };
+    for (name, bytes) in seeds("kwbimage") {
         let result = kwbimage::parse(&bytes).and_then(|p| p.verify().map(|()| p));
         match (name.contains("truncated") || name.contains("bad"), result) {
             (false, Ok(parsed)) => {
@@ -68,7 +74,7 @@ fn seeds_parse_to_what_they_contain() {
             (_, other) => panic!("{name}: unexpected {other:?}"),
         }
     }
-    for (name, bytes) in corpus_files("uimage") {
+    for (name, bytes) in seeds("uimage") {
         match (name.contains("truncated"), uimage::parse(&bytes)) {
             (false, Ok((header, data))) => {
                 assert_eq!(header.params.name, "mirabox-fw");
@@ -78,4 +84,25 @@ fn seeds_parse_to_what_they_contain() {
             (_, other) => panic!("{name}: unexpected {other:?}"),
         }
     }
+}
+
+#[test]
+fn optional_header_chain_follows_bit0_of_the_next_byte() {
+    // Found by `cargo fuzz run kwbimage`: a register header whose "next" byte is 0x22 is the last
+    // one for U-Boot (which tests bit 0 only), so the binary header after it is not part of the
+    // chain. The parser used to take any non-zero byte as "more" and so saw two headers.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus/kwbimage/regress-chain-flag-bit0.kwb");
+    let mut image = fs::read(&path).unwrap();
+    const REGISTER_HEADER_NEXT: usize = 0x34; // header at 0x20, 0x18 bytes, "next" 4 from the end
+    assert_eq!((image[0x20], image[REGISTER_HEADER_NEXT]), (3, 0x22));
+    let parsed = kwbimage::parse(&image).unwrap();
+    assert_eq!(parsed.optional.len(), 1);
+    assert_eq!(parsed.headers_end, 0x38);
+
+    // Setting bit 0 chains the binary header at 0x38 (checksums are not part of parse()).
+    image[REGISTER_HEADER_NEXT] = 0x23;
+    let parsed = kwbimage::parse(&image).unwrap();
+    assert_eq!(parsed.optional.len(), 2);
+    assert_eq!(parsed.optional[1].0, 0x38);
 }

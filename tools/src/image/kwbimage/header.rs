@@ -137,7 +137,7 @@ pub struct MainHeader {
     pub nand_bad_block_location: u8,
     /// 0x1B..0x1E reserved bytes (kept so that re-serialising is exact).
     pub reserved: [u8; 3],
-    /// 0x1E non-zero if optional headers follow.
+    /// 0x1E bit 0 set if optional headers follow (the other bits are ignored, as by U-Boot).
     pub ext: u8,
     /// 0x1F 8-bit header checksum.
     pub checksum: u8,
@@ -368,7 +368,10 @@ pub fn parse(image: &[u8]) -> Result<ParsedImage, ParseError> {
 
     let mut optional = Vec::new();
     let mut offset = MAIN_HEADER_LEN;
-    let mut more = main.ext != 0;
+    // Only bit 0 of the main header's ext byte and of each optional header's "next" byte chains
+    // another header: U-Boot tools/kwbimage.h, opt_hdr_v1_first() and opt_hdr_v1_next(). Any
+    // other non-zero value ends the chain there, so this walk matches what mkimage/kwboot see.
+    let mut more = main.ext & 1 != 0;
     // Each header is at least 8 bytes, so the walk ends after at most header_size / 8 steps.
     while more {
         if optional.len() > header_size / 8 {
@@ -455,7 +458,7 @@ fn parse_optional(area: &[u8], offset: usize) -> Result<(usize, bool, OptionalHe
         });
     }
     let raw = &area[offset..offset + size];
-    let next = raw[size - 4] != 0;
+    let next = raw[size - 4] & 1 != 0;
     let header = match kind {
         1 => OptionalHeader::Secure { raw: raw.to_vec() },
         2 => {
