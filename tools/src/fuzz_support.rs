@@ -45,10 +45,10 @@ pub fn nslu2_windows_from_flash(flash: &[u8]) -> Option<Vec<u8>> {
 /// Properties every kwbimage input must satisfy; panics (for the fuzzer) if one does not.
 ///
 /// Parsing never panics; an image that parses and verifies and that mkimage could have made
-/// (canonical chain flags, zero padding) is rebuilt byte for byte from its recovered
+/// (canonical header trailers, zero padding) is rebuilt byte for byte from its recovered
 /// configuration.
 pub fn check_kwbimage(input: &[u8]) {
-    use crate::image::kwbimage::{KwbConfig, build, parse};
+    use crate::image::kwbimage::{KwbConfig, OptionalHeader, build, parse};
     let Ok(parsed) = parse(input) else { return };
     let _ = KwbConfig::describe(&parsed);
     if parsed.verify().is_err() {
@@ -57,14 +57,16 @@ pub fn check_kwbimage(input: &[u8]) {
     let (Some(payload), Some(len)) = (parsed.payload(input), parsed.image_len) else {
         return;
     };
-    // mkimage writes the chain flags as exactly 0 or 1; the parser (like U-Boot) only reads bit 0.
-    let chain_flags_canonical = parsed.main.ext <= 1
-        && parsed
-            .optional
-            .iter()
-            .all(|&(offset, size, _)| input[offset + size - 4] <= 1);
+    // mkimage writes each chain flag as exactly 0 or 1 (the parser, like U-Boot, reads bit 0
+    // only) and zeroes the reserved trailer bytes (the BootROM ignores them).
+    let trailers_canonical = parsed.main.ext <= 1
+        && parsed.optional.iter().all(|(offset, size, header)| {
+            let trailer = &input[offset + size - 4..offset + size];
+            let delay_byte = usize::from(matches!(header, OptionalHeader::Register { .. }));
+            trailer[0] <= 1 && trailer[1 + delay_byte..].iter().all(|&b| b == 0)
+        });
     if let Ok(config) = KwbConfig::from_image(&parsed)
-        && chain_flags_canonical
+        && trailers_canonical
         && !payload.is_empty()
         && input.len() >= len
         && input[parsed.payload.as_ref().map_or(0, |r| r.end) + 4..len]
