@@ -446,22 +446,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             src: self.origin.peer.ip(),
         };
         let mut ops: Vec<HeaderOp<'_>> = Vec::new();
-        match run_request_rules(&fe.http_request, &fe.acls, &view, &mut ops) {
-            RequestVerdict::Forward => {}
-            RequestVerdict::Deny(status) => {
-                sh.frontends[self.origin.frontend].counters.denied_requests += 1;
-                self.txn.term = *b"PR--";
-                self.reply(responses::error_response(status), status, sh);
-                self.log(t, cfg, sh, now);
-                return;
-            }
-            RequestVerdict::Redirect(r) => {
-                let location = redirect_location(r, self.cside.request());
-                let page = redirect_response(r.code, &location);
-                self.reply_owned(page, r.code, sh);
-                self.log(t, cfg, sh, now);
-                return;
-            }
+        let verdict = run_request_rules(&fe.http_request, &fe.acls, &view, &mut ops);
+        if !matches!(verdict, RequestVerdict::Forward) {
+            let frontend = self.origin.frontend;
+            self.answer_stopped(verdict, t, cfg, sh, now, |sh| {
+                sh.frontends[frontend].counters.denied_requests += 1;
+            });
+            return;
         }
         let backend_id = fe
             .use_backend
@@ -475,22 +466,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             return;
         };
         self.txn.backend = Some(backend_id);
-        match run_request_rules(&be.http_request, &be.acls, &view, &mut ops) {
-            RequestVerdict::Forward => {}
-            RequestVerdict::Deny(status) => {
+        let verdict = run_request_rules(&be.http_request, &be.acls, &view, &mut ops);
+        if !matches!(verdict, RequestVerdict::Forward) {
+            self.answer_stopped(verdict, t, cfg, sh, now, |sh| {
                 sh.backends[backend_id].counters.denied_requests += 1;
-                self.txn.term = *b"PR--";
-                self.reply(responses::error_response(status), status, sh);
-                self.log(t, cfg, sh, now);
-                return;
-            }
-            RequestVerdict::Redirect(r) => {
-                let location = redirect_location(r, self.cside.request());
-                let page = redirect_response(r.code, &location);
-                self.reply_owned(page, r.code, sh);
-                self.log(t, cfg, sh, now);
-                return;
-            }
+            });
+            return;
         }
         if let Some(stats) = &be.stats
             && (stats_matches(target, &stats.uri) || be.servers.is_empty())
@@ -1081,6 +1062,33 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     // ---- local answers and errors -------------------------------------------------------
+
+    /// Answers a request that `http-request` rules stopped: `deny` with its error page (counted
+    /// by `count_denial` against the proxy whose rule denied it), `redirect` with its page.
+    fn answer_stopped<T: Transport<Conn = C>>(
+        &mut self,
+        verdict: RequestVerdict<'_>,
+        t: &mut T,
+        cfg: &Config,
+        sh: &mut Shared,
+        now: Instant,
+        count_denial: impl FnOnce(&mut Shared),
+    ) {
+        match verdict {
+            RequestVerdict::Forward => return,
+            RequestVerdict::Deny(status) => {
+                count_denial(sh);
+                self.txn.term = *b"PR--";
+                self.reply(responses::error_response(status), status, sh);
+            }
+            RequestVerdict::Redirect(r) => {
+                let location = redirect_location(r, self.cside.request());
+                let page = redirect_response(r.code, &location);
+                self.reply_owned(page, r.code, sh);
+            }
+        }
+        self.log(t, cfg, sh, now);
+    }
 
     /// Sends a static answer, then closes.
     fn reply(&mut self, page: &[u8], status: u16, sh: &mut Shared) {
