@@ -48,7 +48,7 @@ mod panic;
 pub mod proxy_service;
 
 #[cfg(target_arch = "arm")]
-pub use kernel::{ExceptionKind, Kernel, boot, handle_exception, handle_irq, heap_usage};
+pub use kernel::{ExceptionKind, Kernel, boot, halt, handle_exception, handle_irq, heap_usage};
 
 /// The firmware version, as Cargo knows it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

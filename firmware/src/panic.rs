@@ -39,8 +39,6 @@ pub(crate) fn reset_after_fatal_error() -> ! {
             platform.console.flush();
             platform.power.reset()
         }
-        None => loop {
-            crate::arch::wait_for_interrupt();
-        },
+        None => crate::kernel::halt(),
     }
 }

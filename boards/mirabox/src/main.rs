@@ -221,21 +221,14 @@ impl Power for MiraboxPower {
         watchdog::system_reset(&system_controller);
         // The soft reset did not take: the watchdog, still armed and no longer fed once IRQs
         // are masked, resets the board within WATCHDOG_TIMEOUT_MS.
-        halt()
+        firmware::halt()
     }
     /// The Mirabox has no software-controlled power switch (no PMIC or GPIO power-off in the
     /// DTS), so "off" is a halt: the watchdog is stopped first so it does not reboot the board,
     /// then the CPU sleeps with IRQs masked until someone pulls the plug.
     fn power_off(&self) -> ! {
         with_driver(&GLOBAL_TIMERS, |timers| timers.watchdog.stop());
-        halt()
-    }
-}
-
-fn halt() -> ! {
-    aarch32_cpu::interrupt::disable();
-    loop {
-        aarch32_cpu::asm::wfi();
+        firmware::halt()
     }
 }
 

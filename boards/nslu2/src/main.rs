@@ -218,21 +218,14 @@ impl Power for Nslu2Power {
     fn reset(&self) -> ! {
         with_driver(&OS_TIMERS, |timers| timers.timer.reset_chip());
         // The watchdog was programmed with a zero count: the reset is immediate on hardware.
-        halt()
+        firmware::halt()
     }
     fn power_off(&self) -> ! {
         // Stop the watchdog first: if GPIO8 fails to cut the power, the box halts instead of
         // rebooting into RedBoot a minute later.
         with_driver(&OS_TIMERS, |timers| timers.timer.watchdog_stop());
         with_driver(&GPIO, |gpio| gpio.power_off());
-        halt()
-    }
-}
-
-fn halt() -> ! {
-    aarch32_cpu::interrupt::disable();
-    loop {
-        core::hint::spin_loop();
+        firmware::halt()
     }
 }
 

@@ -109,23 +109,14 @@ impl InterruptController for A9Gic {
 
 impl Power for Motherboard {
     fn reset(&self) -> ! {
+        // The motherboard controller acts on the request asynchronously.
         self.0.request_reboot();
-        loop {
-            aarch32_cpu_wfi();
-        }
+        firmware::halt()
     }
     fn power_off(&self) -> ! {
         self.0.request_shutdown();
-        loop {
-            aarch32_cpu_wfi();
-        }
+        firmware::halt()
     }
-}
-
-/// The motherboard controller acts on the request asynchronously; wait for it.
-fn aarch32_cpu_wfi() {
-    // SAFETY: WFI only pauses the core until an interrupt or the requested reset.
-    unsafe { core::arch::asm!("wfi", options(nomem, nostack)) };
 }
 
 // The drivers below are built from fixed addresses: each is a device's register block on

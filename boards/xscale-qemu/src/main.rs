@@ -159,19 +159,12 @@ struct PxaPower(OsTimer);
 impl Power for PxaPower {
     fn reset(&self) -> ! {
         self.0.watchdog_reset(RESET_DELAY);
-        halt()
+        firmware::halt()
     }
     /// There is no power switch to drive; under QEMU with `-no-reboot` the reset ends the run,
     /// which is what a test's "shutdown" needs.
     fn power_off(&self) -> ! {
         self.reset()
-    }
-}
-
-fn halt() -> ! {
-    aarch32_cpu::interrupt::disable();
-    loop {
-        core::hint::spin_loop();
     }
 }
 
