@@ -31,6 +31,23 @@ fn valid_image_yields_its_blocks_in_order() {
 }
 
 #[test]
+fn a_table_that_aliases_one_block_twice_is_rejected() {
+    // Body: two instruction entries both pointing at body word 5, the end marker, then one block
+    // (NPE address 0, one word). Each entry alone is in bounds; together they would load the
+    // same words twice, and their sizes add up past the file.
+    let body = [0, 5, 0, 5, 0xF, 0, 1, 0xdead_beef];
+    let mut words = vec![0xFEED_F00D, 0x0100_0000, body.len() as u32];
+    words.extend(body);
+    assert_eq!(
+        Firmware::parse(&bytes(&words), NpeId::B).unwrap_err(),
+        FirmwareError::BlocksOverlap {
+            offset: 12 + 4 * 5,
+            other: 12 + 4 * 5
+        }
+    );
+}
+
+#[test]
 fn header_errors() {
     assert_eq!(
         Firmware::parse(&[0; 8], NpeId::B).unwrap_err(),

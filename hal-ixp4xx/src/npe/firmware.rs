@@ -149,6 +149,14 @@ pub enum FirmwareError {
         /// Words it claims.
         count: u32,
     },
+    /// Two table entries whose code blocks share words of the file (each block must be loaded
+    /// once; a table that aliases them is corrupt).
+    BlocksOverlap {
+        /// Offset of the later code block.
+        offset: usize,
+        /// Offset of the earlier code block it overlaps.
+        other: usize,
+    },
     /// A code block that does not fit the NPE's instruction or data memory.
     BlockOutOfNpeMemory {
         /// Offset of the code block.
@@ -206,6 +214,12 @@ impl fmt::Display for FirmwareError {
                 write!(
                     f,
                     "offset {offset}: block of {count} words runs past the end of the file"
+                )
+            }
+            FirmwareError::BlocksOverlap { offset, other } => {
+                write!(
+                    f,
+                    "offset {offset}: code block overlaps the one at offset {other}"
                 )
             }
             FirmwareError::BlockOutOfNpeMemory {
@@ -366,6 +380,19 @@ impl<'a> Firmware<'a> {
                     offset: body_offset(start),
                     count,
                 });
+            }
+            // Extents (start word, end word) of the blocks before this one; the table is short, so
+            // a quadratic check needs no allocation.
+            let end = start + 2 + count as usize;
+            for j in 0..i {
+                let other = usize::try_from(body(2 * j + 1)).unwrap_or(usize::MAX);
+                let other_end = other + 2 + body(other + 1) as usize;
+                if start < other_end && other < end {
+                    return Err(FirmwareError::BlocksOverlap {
+                        offset: body_offset(start),
+                        other: body_offset(other),
+                    });
+                }
             }
             let limit = if kind_word == BLOCK_INSTRUCTION {
                 npe.instruction_words()
