@@ -1,6 +1,6 @@
 //! The seam between the portable kernel and a board.
 //!
-//! A board crate (`boards/*`) wires chip drivers from a `hal-*` crate to these small traits and
+//! A board crate (`boards/*`) hands the kernel chip drivers that implement `hil`'s seam traits and
 //! describes its memory map in a [`Platform`]. The kernel, the network stack and the proxy only
 //! ever see the traits, never a chip. This is the same split Tock makes between `chips/`,
 //! `boards/` and its HIL traits.
@@ -24,64 +24,7 @@ pub fn with_driver<T, R>(
     })
 }
 
-/// An interrupt number in the board's interrupt controller's numbering.
-pub type IrqNumber = u32;
-
-/// The serial console. Writes are polled and blocking so they work from every context, the
-/// panic handler included.
-pub trait Console: Sync {
-    /// Writes every byte, waiting for room in the transmitter.
-    fn write_bytes(&self, bytes: &[u8]);
-    /// One received byte, if any is waiting.
-    fn read_byte(&self) -> Option<u8>;
-    /// Waits until everything written has left the UART.
-    fn flush(&self);
-}
-
-/// A free-running hardware counter.
-pub trait Clock: Sync {
-    /// The current count. Counters narrower than 64 bits wrap at `1 << counter_bits()`.
-    fn now_ticks(&self) -> u64;
-    /// Counting frequency.
-    fn frequency_hz(&self) -> u64;
-    /// Width of the counter in bits.
-    fn counter_bits(&self) -> u32 {
-        64
-    }
-}
-
-/// A timer that interrupts periodically: the kernel's tick, which bounds how long the CPU sleeps.
-pub trait TickTimer: Sync {
-    /// The interrupt the timer raises.
-    fn irq(&self) -> IrqNumber;
-    /// Starts interrupting `hz` times a second.
-    fn start_periodic(&self, hz: u32);
-    /// Clears the timer's interrupt; returns whether it had fired.
-    fn acknowledge(&self) -> bool;
-}
-
-/// The interrupt controller.
-pub trait InterruptController: Sync {
-    /// Resets the controller to all-masked and enables its outputs to the CPU.
-    fn init(&self);
-    /// Unmasks `irq`.
-    fn enable(&self, irq: IrqNumber);
-    /// Masks `irq`.
-    fn disable(&self, irq: IrqNumber);
-    /// Takes the highest-priority pending interrupt; `None` when nothing (or a spurious
-    /// interrupt) is pending.
-    fn claim(&self) -> Option<IrqNumber>;
-    /// Ends the handling of an interrupt returned by [`InterruptController::claim`].
-    fn complete(&self, irq: IrqNumber);
-}
-
-/// Reset and power control.
-pub trait Power: Sync {
-    /// Resets the board. Used after a panic.
-    fn reset(&self) -> !;
-    /// Powers the board off, or halts it where it cannot power itself off.
-    fn power_off(&self) -> !;
-}
+pub use hil::{Clock, Console, InterruptController, IrqNumber, Power, TickTimer};
 
 /// A physical address range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

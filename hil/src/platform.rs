@@ -1,0 +1,66 @@
+//! The seams between the kernel and the hardware it runs on.
+//!
+//! A board hands the kernel one implementation of each (in the kernel's `Platform`); chips and
+//! drivers implement them directly on their driver types.
+
+/// An interrupt number in the interrupt controller's own numbering.
+pub type IrqNumber = u32;
+
+/// The serial console. Writes are polled and blocking so they work from every context, the
+/// panic handler included.
+pub trait Console: Sync {
+    /// Writes every byte, waiting for room in the transmitter.
+    fn write_bytes(&self, bytes: &[u8]);
+    /// One received byte, if any is waiting.
+    fn read_byte(&self) -> Option<u8>;
+    /// Waits until everything written has left the UART.
+    fn flush(&self);
+}
+
+/// A free-running hardware counter.
+///
+/// Counters narrower than 64 bits report their raw value and their width; the kernel extends
+/// them to 64 bits once, in one place (`kernel::time`), so no driver does it again.
+pub trait Clock: Sync {
+    /// The current count. Counters narrower than 64 bits wrap at `1 << counter_bits()`.
+    fn now_ticks(&self) -> u64;
+    /// Counting frequency.
+    fn frequency_hz(&self) -> u64;
+    /// Width of the counter in bits.
+    fn counter_bits(&self) -> u32 {
+        64
+    }
+}
+
+/// A timer that interrupts periodically: the kernel's tick, which bounds how long the CPU sleeps.
+pub trait TickTimer: Sync {
+    /// The interrupt the timer raises.
+    fn irq(&self) -> IrqNumber;
+    /// Starts interrupting `hz` times a second.
+    fn start_periodic(&self, hz: u32);
+    /// Clears the timer's interrupt; returns whether it had fired.
+    fn acknowledge(&self) -> bool;
+}
+
+/// The interrupt controller.
+pub trait InterruptController: Sync {
+    /// Resets the controller to all-masked and enables its outputs to the CPU.
+    fn init(&self);
+    /// Unmasks `irq`.
+    fn enable(&self, irq: IrqNumber);
+    /// Masks `irq`.
+    fn disable(&self, irq: IrqNumber);
+    /// Takes the highest-priority pending interrupt; `None` when nothing (or a spurious
+    /// interrupt) is pending.
+    fn claim(&self) -> Option<IrqNumber>;
+    /// Ends the handling of an interrupt returned by [`InterruptController::claim`].
+    fn complete(&self, irq: IrqNumber);
+}
+
+/// Reset and power control.
+pub trait Power: Sync {
+    /// Resets the board. Used after a panic.
+    fn reset(&self) -> !;
+    /// Powers the board off, or halts it where it cannot power itself off.
+    fn power_off(&self) -> !;
+}
