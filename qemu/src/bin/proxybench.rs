@@ -46,7 +46,7 @@
 //!
 //! * Keep-alive and 1 MiB figures are the firmware's: QEMU is near one full host core (the
 //!   CPU rows), i.e. the emulated Cortex-A9 is the bottleneck, as with Linux + HAProxy on the
-//!   same board (`shared/reference/rust-embedded.md` §9).
+//!   same board (the README's side-by-side figures).
 //! * `Connection: close` figures are mostly slirp's. A capture (`--pcap`) shows the guest
 //!   answering every frame within about 0.5 ms, but slirp handling a *new* host socket (its
 //!   connect to a backend completing, the first bytes of a freshly forwarded client) only

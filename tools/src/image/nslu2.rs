@@ -16,7 +16,9 @@
 //!
 //! RedBoot boots by copying the kernel partition to RAM 0x01D00000 (at most 0xFFFF0 bytes)
 //! and jumping there; it never reads the FIS directory, which exists for Linux and tools.
-//! Facts: shared/reference/ixp4xx-nslu2.md §3 (RedBoot `upgrade.c`, slugimage, upslug2).
+//! Facts: the Linksys RedBoot GPL tree (`upgrade.c`, its `VCI_TABLE` and flash-trailer checks),
+//! nslu2-linux's `slugimage` (`printRedbootTrailer`, its default partition table) and `upslug2`
+//! (the "eRcOmM" signature at file end - 8).
 
 use crate::image::bytes::{ParseError, be32, slice};
 
@@ -502,7 +504,8 @@ mod tests {
 
     #[test]
     fn default_trailers_match_the_reference_bytes() {
-        // shared/reference/ixp4xx-nslu2.md §3.3/§3.4, checked there against slugimage.
+        // slugimage's default RedBoot trailer (`printRedbootTrailer`) and flash trailer, as its
+        // word list packs on a little-endian host; RedBoot `upgrade.c` checks the same bytes.
         assert_eq!(&DEFAULT_REDBOOT_TRAILER[..7], b"sErCoMm");
         assert_eq!(
             &DEFAULT_REDBOOT_TRAILER[11..17],

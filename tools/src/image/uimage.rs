@@ -257,7 +257,9 @@ pub fn parse(image: &[u8]) -> Result<(UImageHeader, &[u8]), ParseError> {
 mod tests {
     use super::*;
 
-    // shared/reference/armada370-mirabox.md §3.2, made by mkimage 2023.01.
+    // Made by U-Boot 2023.01's mkimage: `SOURCE_DATE_EPOCH=1700000000 mkimage -A arm -O linux
+    // -T kernel -C none -a 0x8000 -e 0x8000 -n mirabox-fw -d loop.bin` with loop.bin = `b .`
+    // (header layout: U-Boot include/image.h, `struct legacy_img_hdr`).
     #[test]
     fn matches_reference_vector() {
         let params = UImageParams::arm_linux_kernel(0x8000, 0x8000, "mirabox-fw", 1_700_000_000);

@@ -278,7 +278,9 @@ mod tests {
     use super::*;
     use crate::image::kwbimage::BootSource;
 
-    // Vector A of shared/reference/armada370-mirabox.md §1.9, produced by mkimage 2023.01.
+    // Produced by U-Boot 2023.01's `mkimage -n nand.cfg -T kwbimage` (tools/kwbimage.c,
+    // `kwbimage_set_header_v1`) from a `VERSION 1` / `BOOT_FROM nand` / `NAND_PAGE_SIZE 0x800`
+    // configuration; the mkimage tests in tests/kwbimage_mkimage.rs check many more.
     #[test]
     fn nand_without_optional_headers_matches_reference_vector() {
         let cfg = KwbConfig {
