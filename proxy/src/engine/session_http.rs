@@ -38,9 +38,7 @@ use super::stats;
 use super::time::{Instant, deadline, earliest};
 use super::transport::{ConnState, Transport};
 use super::{Status, recv_into, send_from};
-use crate::config::{
-    Backend, Balance, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat,
-};
+use crate::config::{Backend, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat};
 use crate::http::{
     ClientSide, CookieMode, CookiePolicy, Direction, Event, ForwardedFor, HeaderOp, HttpError,
     HttpMode, Limits, MethodKind, Next, Persist, Persistence, RequestRewrite, ResponseCookie,
@@ -548,12 +546,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let Some(be) = cfg.backends.get(backend_id) else {
             return;
         };
-        let req = self.cside.request();
-        let key = match be.balance {
-            Balance::Source => Some(LbKey::Source(self.origin.peer.ip())),
-            Balance::Uri => req.target().map(LbKey::Uri),
-            _ => None,
-        };
+        let key = LbKey::of(
+            be.balance,
+            self.origin.peer.ip(),
+            self.cside.request().target(),
+        );
         let brt = &mut sh.backends[backend_id];
         match choose(be, brt, self.txn.pinned, key, None) {
             Pick::Server(i) => {
@@ -724,10 +721,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 brt.release(server);
                 self.txn.holds_slot = false;
                 self.txn.pinned = None;
-                let key = match be.balance {
-                    Balance::Source => Some(LbKey::Source(self.origin.peer.ip())),
-                    _ => None,
-                };
+                let key = LbKey::of(
+                    be.balance,
+                    self.origin.peer.ip(),
+                    self.cside.request().target(),
+                );
                 // Prefer another server: the balancer moves on by itself for round robin
                 // and leastconn; hash algorithms may land on the same one again.
                 match choose(be, brt, None, key, Some(server)) {

@@ -21,7 +21,7 @@ use super::shared::{Origin, Shared};
 use super::time::{Instant, deadline, earliest};
 use super::transport::{ConnState, Transport};
 use super::{Status, recv_into, send_from};
-use crate::config::{Balance, Config, Level, LogFormat};
+use crate::config::{Config, Level, LogFormat};
 
 const MAX_ROUNDS: usize = 8;
 
@@ -161,7 +161,7 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
             self.end(t, cfg, sh, now, *b"SC", false);
             return true;
         };
-        let key = (be.balance == Balance::Source).then(|| LbKey::Source(self.origin.peer.ip()));
+        let key = LbKey::of(be.balance, self.origin.peer.ip(), None);
         let brt = &mut sh.backends[backend_id];
         match choose(be, brt, None, key, None) {
             Pick::Server(i) => {
@@ -297,7 +297,8 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
                 }
                 brt.release(server);
                 self.holds_slot = false;
-                match choose(be, brt, None, None, Some(server)) {
+                let key = LbKey::of(be.balance, self.origin.peer.ip(), None);
+                match choose(be, brt, None, key, Some(server)) {
                     Pick::Server(i) => self.start_server(t, cfg, sh, now, i),
                     Pick::Queue(_) | Pick::Unavailable => self.end(t, cfg, sh, now, *b"SC", false),
                 }
