@@ -25,6 +25,7 @@ use alloc::vec::Vec;
 use core::fmt::Write as _;
 
 use super::balance::{LbKey, Pick};
+use super::context::Ctx;
 use super::dispatch::{AfterFailure, after_failure, choose};
 use super::log::TrafficRecord;
 use super::pool::Buf;
@@ -208,16 +209,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     /// Advances the session as far as it can go without waiting.
     pub(crate) fn step<T: Transport<Conn = C>>(
         &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
+        cx: &mut Ctx<'_, T>,
         me: Waiter,
     ) -> Status {
         for _ in 0..MAX_ROUNDS {
-            let mut progress = self.pump_io(t, sh, now);
-            progress |= self.advance(t, cfg, sh, now, me);
-            progress |= self.flush(t, sh, now);
+            let mut progress = self.pump_io(cx);
+            progress |= self.advance(cx, me);
+            progress |= self.flush(cx);
             if self.phase == Phase::Done {
                 return Status::Done;
             }
@@ -225,8 +223,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 break;
             }
         }
-        self.check_timeouts(t, cfg, sh, now, me);
-        self.flush(t, sh, now);
+        self.check_timeouts(cx, me);
+        self.flush(cx);
         if self.phase == Phase::Done {
             Status::Done
         } else {
@@ -235,44 +233,39 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Reads from both sockets into the receive buffers; notes closes and failures.
-    fn pump_io<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        sh: &mut Shared,
-        now: Instant,
-    ) -> bool {
+    fn pump_io<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let mut progress = false;
-        let n = recv_into(t, self.client, &mut self.c_rx);
+        let n = recv_into(cx.net, self.client, &mut self.c_rx);
         if n > 0 {
             progress = true;
-            self.client_active_at = now;
+            self.client_active_at = cx.now;
             self.txn.bytes_in += n as u64;
-            sh.frontends[self.origin.frontend].counters.bytes_in += n as u64;
+            cx.sh.frontends[self.origin.frontend].counters.bytes_in += n as u64;
         }
-        let state = t.state(self.client);
+        let state = cx.net.state(self.client);
         if state == ConnState::Failed {
-            self.client_failed(t, sh, now);
+            self.client_failed(cx);
             return true;
         }
-        if !state.peer_may_send() && t.recv_available(self.client) == 0 && !self.client_eof {
+        if !state.peer_may_send() && cx.net.recv_available(self.client) == 0 && !self.client_eof {
             self.client_eof = true;
             progress = true;
         }
         if let Some(link) = self.srv.as_mut()
             && link.connected
         {
-            let n = recv_into(t, link.conn, &mut self.s_rx);
+            let n = recv_into(cx.net, link.conn, &mut self.s_rx);
             if n > 0 {
                 progress = true;
-                link.active_at = now;
-                let brt = &mut sh.backends[link.backend];
+                link.active_at = cx.now;
+                let brt = &mut cx.sh.backends[link.backend];
                 brt.counters.bytes_out += n as u64;
                 if let Some(s) = brt.servers.get_mut(link.server) {
                     s.counters.bytes_out += n as u64;
                 }
             }
-            let state = t.state(link.conn);
-            if !state.peer_may_send() && t.recv_available(link.conn) == 0 && !link.eof {
+            let state = cx.net.state(link.conn);
+            if !state.peer_may_send() && cx.net.recv_available(link.conn) == 0 && !link.eof {
                 link.eof = true;
                 progress = true;
             }
@@ -281,31 +274,31 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Sends what the send buffers hold.
-    fn flush<T: Transport<Conn = C>>(&mut self, t: &mut T, sh: &mut Shared, now: Instant) -> bool {
+    fn flush<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let mut progress = false;
         if self.phase == Phase::Reply && self.local_sent < self.local_body.len() {
             let n = self.c_tx.push(&self.local_body[self.local_sent..]);
             self.local_sent += n;
         }
-        if t.state(self.client).can_send() {
-            let n = send_from(t, self.client, &mut self.c_tx);
+        if cx.net.state(self.client).can_send() {
+            let n = send_from(cx.net, self.client, &mut self.c_tx);
             if n > 0 {
                 progress = true;
-                self.client_active_at = now;
+                self.client_active_at = cx.now;
                 self.txn.bytes_out += n as u64;
-                sh.frontends[self.origin.frontend].counters.bytes_out += n as u64;
+                cx.sh.frontends[self.origin.frontend].counters.bytes_out += n as u64;
             }
         }
         if let Some(link) = self.srv.as_mut()
             && link.connected
             && !self.s_tx.is_empty()
         {
-            let n = send_from(t, link.conn, &mut self.s_tx);
+            let n = send_from(cx.net, link.conn, &mut self.s_tx);
             if n > 0 {
                 progress = true;
-                link.active_at = now;
+                link.active_at = cx.now;
                 self.txn.sent_to_server = true;
-                let brt = &mut sh.backends[link.backend];
+                let brt = &mut cx.sh.backends[link.backend];
                 brt.counters.bytes_in += n as u64;
                 if let Some(s) = brt.servers.get_mut(link.server) {
                     s.counters.bytes_in += n as u64;
@@ -316,49 +309,37 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             && self.c_tx.is_empty()
             && self.local_sent >= self.local_body.len()
         {
-            t.close(self.client);
-            self.drop_server(t, false);
+            cx.net.close(self.client);
+            self.drop_server(cx.net, false);
             self.phase = Phase::Done;
             progress = true;
         }
         progress
     }
 
-    fn advance<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) -> bool {
+    fn advance<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) -> bool {
         match self.phase {
-            Phase::Request => self.read_request(t, cfg, sh, now, me),
-            Phase::Queued { .. } => self.try_dequeue(t, cfg, sh, now, me),
-            Phase::Connect { .. } => self.check_connect(t, cfg, sh, now, me),
-            Phase::Exchange => self.exchange(t, cfg, sh, now),
-            Phase::Tunnel => self.tunnel(t, cfg, sh, now),
+            Phase::Request => self.read_request(cx, me),
+            Phase::Queued { .. } => self.try_dequeue(cx, me),
+            Phase::Connect { .. } => self.check_connect(cx, me),
+            Phase::Exchange => self.exchange(cx),
+            Phase::Tunnel => self.tunnel(cx),
             Phase::Reply | Phase::Close | Phase::Done => false,
         }
     }
 
     // ---- request head -------------------------------------------------------------------
 
-    fn read_request<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) -> bool {
+    fn read_request<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) -> bool {
         let mut progress = false;
         loop {
             let step = match self.cside.read(self.c_rx.data()) {
                 Ok(step) => step,
                 Err(e) => {
-                    sh.frontends[self.origin.frontend].counters.request_errors += 1;
-                    self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"PR");
+                    cx.sh.frontends[self.origin.frontend]
+                        .counters
+                        .request_errors += 1;
+                    self.fail(cx, e.status(Direction::Request), *b"PR");
                     return true;
                 }
             };
@@ -371,7 +352,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     }
                 }
                 Event::Head => {
-                    self.on_request_head(t, cfg, sh, now, me);
+                    self.on_request_head(cx, me);
                     return true;
                 }
                 // The reader is between messages only after a completed exchange, which
@@ -389,8 +370,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 Err(_) => {
                     // Closed in the middle of a head: HAProxy logs "CR" and answers nothing.
                     self.txn.term = *b"CR--";
-                    sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-                    self.log(t, cfg, sh, now);
+                    cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+                    self.log(cx);
                     self.phase = Phase::Close;
                 }
             }
@@ -399,20 +380,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         progress
     }
 
-    fn on_request_head<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) {
-        let Some(fe) = cfg.frontends.get(self.origin.frontend) else {
+    fn on_request_head<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
+        let Some(fe) = cx.cfg.frontends.get(self.origin.frontend) else {
             self.phase = Phase::Close;
             return;
         };
-        self.txn.head_at = Some(now);
-        sh.frontends[self.origin.frontend].counters.requests += 1;
+        self.txn.head_at = Some(cx.now);
+        cx.sh.frontends[self.origin.frontend].counters.requests += 1;
         let req = self.cside.request();
         self.txn.method = Some(req.method_kind());
         self.txn.request_line.clear();
@@ -429,13 +403,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         // monitor-uri answers before any rule (manual 4.2 "monitor-uri").
         if fe.monitor_uri.as_deref() == Some(target) {
             self.txn.unlogged = true;
-            self.reply(MONITOR_OK, 200, sh);
+            self.reply(MONITOR_OK, 200, cx.sh);
             return;
         }
         if let Some(stats) = &fe.stats
             && target.starts_with(stats.uri.as_str())
         {
-            self.serve_stats(t, cfg, sh, now, stats, None);
+            self.serve_stats(cx, stats, None);
             return;
         }
 
@@ -447,8 +421,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let verdict = run_request_rules(&fe.http_request, &fe.acls, &view, &mut ops);
         if !matches!(verdict, RequestVerdict::Forward) {
             let frontend = self.origin.frontend;
-            self.answer_stopped(verdict, t, cfg, sh, now, |sh| {
-                sh.frontends[frontend].counters.denied_requests += 1;
+            self.answer_stopped(verdict, cx, |shared| {
+                shared.frontends[frontend].counters.denied_requests += 1;
             });
             return;
         }
@@ -458,23 +432,24 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             .find(|u| super::rules::condition_holds(&fe.acls, u.condition.as_ref(), &view))
             .map(|u| u.backend)
             .or(fe.default_backend);
-        let Some((backend_id, be)) = backend_id.and_then(|b| cfg.backends.get(b).map(|be| (b, be)))
+        let Some((backend_id, be)) =
+            backend_id.and_then(|b| cx.cfg.backends.get(b).map(|be| (b, be)))
         else {
-            self.fail(t, cfg, sh, now, 503, *b"SC");
+            self.fail(cx, 503, *b"SC");
             return;
         };
         self.txn.backend = Some(backend_id);
         let verdict = run_request_rules(&be.http_request, &be.acls, &view, &mut ops);
         if !matches!(verdict, RequestVerdict::Forward) {
-            self.answer_stopped(verdict, t, cfg, sh, now, |sh| {
-                sh.backends[backend_id].counters.denied_requests += 1;
+            self.answer_stopped(verdict, cx, |shared| {
+                shared.backends[backend_id].counters.denied_requests += 1;
             });
             return;
         }
         if let Some(stats) = &be.stats
             && (stats_matches(target, &stats.uri) || be.servers.is_empty())
         {
-            self.serve_stats(t, cfg, sh, now, stats, Some(backend_id));
+            self.serve_stats(cx, stats, Some(backend_id));
             return;
         }
 
@@ -504,7 +479,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         match write_request(req, &rewrite, self.s_tx.space()) {
             Ok(n) => self.s_tx.commit(n),
             Err(e) => {
-                self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"PR");
+                self.fail(cx, e.status(Direction::Request), *b"PR");
                 return;
             }
         }
@@ -520,7 +495,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 .position(|s| s.cookie.as_deref().map(str::as_bytes) == Some(value))
             {
                 None => (None, b'I'),
-                Some(i) if sh.backends[backend_id].servers[i].is_up() => (Some(i), b'V'),
+                Some(i) if cx.sh.backends[backend_id].servers[i].is_up() => (Some(i), b'V'),
                 Some(_) => (None, b'D'),
             },
         };
@@ -528,22 +503,15 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             self.txn.term[2] = cookie_state;
         }
         self.txn.pinned = pinned;
-        self.dispatch(t, cfg, sh, now, me);
+        self.dispatch(cx, me);
     }
 
     /// Chooses a server (or the queue) for the current request.
-    fn dispatch<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) {
+    fn dispatch<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
         let Some(backend_id) = self.txn.backend else {
             return;
         };
-        let Some(be) = cfg.backends.get(backend_id) else {
+        let Some(be) = cx.cfg.backends.get(backend_id) else {
             return;
         };
         let key = LbKey::of(
@@ -551,24 +519,24 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             self.origin.peer.ip(),
             self.cside.request().target(),
         );
-        let brt = &mut sh.backends[backend_id];
+        let brt = &mut cx.sh.backends[backend_id];
         match choose(be, brt, self.txn.pinned, key, None) {
             Pick::Server(i) => {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
-                    self.txn.dequeued_at = Some(now);
+                    self.txn.dequeued_at = Some(cx.now);
                 }
-                self.start_server(t, cfg, sh, now, backend_id, i);
+                self.start_server(cx, backend_id, i);
             }
             Pick::Queue(server) => {
                 if !matches!(self.phase, Phase::Queued { .. }) {
                     brt.join_queue(me);
-                    self.txn.queued_at = Some(now);
+                    self.txn.queued_at = Some(cx.now);
                     if server.is_some() {
                         self.txn.pinned = server;
                     }
                     self.phase = Phase::Queued {
-                        until: deadline(now, be.timeouts.queue),
+                        until: deadline(cx.now, be.timeouts.queue),
                     };
                 }
             }
@@ -576,42 +544,32 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
                 }
-                self.fail(t, cfg, sh, now, 503, *b"SC");
+                self.fail(cx, 503, *b"SC");
             }
         }
     }
 
-    fn try_dequeue<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) -> bool {
+    fn try_dequeue<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) -> bool {
         let before = self.phase;
-        self.dispatch(t, cfg, sh, now, me);
+        self.dispatch(cx, me);
         self.phase != before
     }
 
     /// Takes a slot on server `i` and connects (or reuses the kept connection).
     fn start_server<T: Transport<Conn = C>>(
         &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
+        cx: &mut Ctx<'_, T>,
         backend_id: usize,
         i: usize,
     ) {
-        let Some(be) = cfg.backends.get(backend_id) else {
+        let Some(be) = cx.cfg.backends.get(backend_id) else {
             return;
         };
         let Some(server) = be.servers.get(i) else {
             return;
         };
         if !self.txn.holds_slot {
-            sh.backends[backend_id].acquire(i);
+            cx.sh.backends[backend_id].acquire(i);
             self.txn.holds_slot = true;
         }
         self.txn.server = Some(i);
@@ -622,16 +580,16 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             && link.server == i
             && link.connected
             && !link.eof
-            && t.state(link.conn) == ConnState::Open
+            && cx.net.state(link.conn) == ConnState::Open
         {
-            self.txn.connect_start = Some(now);
-            self.txn.connected_at = Some(now);
+            self.txn.connect_start = Some(cx.now);
+            self.txn.connected_at = Some(cx.now);
             self.phase = Phase::Exchange;
             return;
         }
-        self.drop_server(t, false);
-        self.txn.connect_start = Some(now);
-        match t.connect(server.addr) {
+        self.drop_server(cx.net, false);
+        self.txn.connect_start = Some(cx.now);
+        match cx.net.connect(server.addr) {
             Ok(conn) => {
                 self.srv = Some(ServerLink {
                     conn,
@@ -639,78 +597,67 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     server: i,
                     connected: false,
                     eof: false,
-                    active_at: now,
+                    active_at: cx.now,
                 });
                 self.phase = Phase::Connect {
-                    until: deadline(now, be.timeouts.connect),
+                    until: deadline(cx.now, be.timeouts.connect),
                 };
             }
             Err(_) => {
-                self.phase = Phase::Connect { until: Some(now) };
-                self.connect_failed(t, cfg, sh, now);
+                self.phase = Phase::Connect {
+                    until: Some(cx.now),
+                };
+                self.connect_failed(cx);
             }
         }
     }
 
-    fn check_connect<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        _me: Waiter,
-    ) -> bool {
+    fn check_connect<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, _me: Waiter) -> bool {
         let Some(link) = self.srv.as_mut() else {
-            self.connect_failed(t, cfg, sh, now);
+            self.connect_failed(cx);
             return true;
         };
-        match t.state(link.conn) {
+        match cx.net.state(link.conn) {
             ConnState::Open | ConnState::PeerClosed => {
                 link.connected = true;
-                link.active_at = now;
-                self.txn.connected_at = Some(now);
+                link.active_at = cx.now;
+                self.txn.connected_at = Some(cx.now);
                 self.phase = Phase::Exchange;
                 true
             }
             ConnState::Connecting => false,
             ConnState::Failed | ConnState::Closed => {
-                self.connect_failed(t, cfg, sh, now);
+                self.connect_failed(cx);
                 true
             }
         }
     }
 
     /// A connection attempt failed or timed out: retry, redispatch or answer 503.
-    fn connect_failed<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) {
-        self.drop_server(t, true);
+    fn connect_failed<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
+        self.drop_server(cx.net, true);
         let (Some(backend_id), Some(server)) = (self.txn.backend, self.txn.server) else {
-            self.fail(t, cfg, sh, now, 503, *b"SC");
+            self.fail(cx, 503, *b"SC");
             return;
         };
-        let Some(be) = cfg.backends.get(backend_id) else {
+        let Some(be) = cx.cfg.backends.get(backend_id) else {
             return;
         };
-        let brt = &mut sh.backends[backend_id];
+        let brt = &mut cx.sh.backends[backend_id];
         brt.counters.connect_errors += 1;
         let server_up = brt.servers.get(server).is_some_and(|s| s.is_up());
         if let Some(s) = brt.servers.get_mut(server) {
             s.counters.connect_errors += 1;
         }
         match after_failure(be, self.txn.retries, server_up) {
-            AfterFailure::GiveUp => self.fail(t, cfg, sh, now, 503, *b"SC"),
+            AfterFailure::GiveUp => self.fail(cx, 503, *b"SC"),
             AfterFailure::RetrySame => {
                 self.txn.retries += 1;
                 brt.counters.retries += 1;
                 if let Some(s) = brt.servers.get_mut(server) {
                     s.counters.retries += 1;
                 }
-                self.start_server(t, cfg, sh, now, backend_id, server);
+                self.start_server(cx, backend_id, server);
             }
             AfterFailure::Redispatch => {
                 self.txn.retries += 1;
@@ -729,8 +676,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 // Prefer another server: the balancer moves on by itself for round robin
                 // and leastconn; hash algorithms may land on the same one again.
                 match choose(be, brt, None, key, Some(server)) {
-                    Pick::Server(i) => self.start_server(t, cfg, sh, now, backend_id, i),
-                    Pick::Queue(_) | Pick::Unavailable => self.fail(t, cfg, sh, now, 503, *b"SC"),
+                    Pick::Server(i) => self.start_server(cx, backend_id, i),
+                    Pick::Queue(_) | Pick::Unavailable => self.fail(cx, 503, *b"SC"),
                 }
             }
         }
@@ -738,13 +685,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     // ---- exchange -----------------------------------------------------------------------
 
-    fn exchange<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) -> bool {
+    fn exchange<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let mut progress = false;
         // Request body, limited by the room for it in s_tx.
         while !self.cside.request_complete() {
@@ -752,8 +693,10 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             let step = match self.cside.read(&self.c_rx.data()[..room]) {
                 Ok(s) => s,
                 Err(e) => {
-                    sh.frontends[self.origin.frontend].counters.request_errors += 1;
-                    self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"CD");
+                    cx.sh.frontends[self.origin.frontend]
+                        .counters
+                        .request_errors += 1;
+                    self.fail(cx, e.status(Direction::Request), *b"CD");
                     return true;
                 }
             };
@@ -771,8 +714,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             && self.c_rx.is_empty()
             && self.cside.on_eof().is_err()
         {
-            sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-            self.abort_all(t, cfg, sh, now, *b"CD");
+            cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+            self.abort_all(cx, *b"CD");
             return true;
         }
 
@@ -799,7 +742,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             let step = match self.sside.read(&self.s_rx.data()[..input_len]) {
                 Ok(s) => s,
                 Err(e) => {
-                    self.response_error(t, cfg, sh, now, e);
+                    self.response_error(cx, e);
                     return true;
                 }
             };
@@ -812,7 +755,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 }
                 Event::Head => {
                     self.s_rx.consume(step.consumed);
-                    if !self.on_response_head(t, cfg, sh, now) {
+                    if !self.on_response_head(cx) {
                         return true;
                     }
                     if self.phase == Phase::Tunnel {
@@ -831,7 +774,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     self.s_rx.consume(step.consumed);
                     self.txn.response_in_body = false;
                     if self.sside.response_complete() {
-                        self.response_done(t, cfg, sh, now);
+                        self.response_done(cx);
                         return true;
                     }
                 }
@@ -847,14 +790,14 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         {
             match self.sside.on_eof() {
                 Ok(crate::http::Eof::EndOfBody) => {
-                    self.response_done(t, cfg, sh, now);
+                    self.response_done(cx);
                 }
                 Ok(crate::http::Eof::Idle) if !self.sside.response_complete() => {
                     // Closed before a single response byte.
-                    self.response_error(t, cfg, sh, now, HttpError::Truncated);
+                    self.response_error(cx, HttpError::Truncated);
                 }
                 Ok(crate::http::Eof::Idle) => {}
-                Err(e) => self.response_error(t, cfg, sh, now, e),
+                Err(e) => self.response_error(cx, e),
             }
             return true;
         }
@@ -862,13 +805,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Writes the response head for the client. Returns false if the session failed.
-    fn on_response_head<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) -> bool {
+    fn on_response_head<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let resp = self.sside.response();
         let req = self.cside.request();
         self.txn.response_in_body = true;
@@ -883,21 +820,21 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 match write_response(resp, &rw, self.c_tx.space()) {
                     Ok(n) => self.c_tx.commit(n),
                     Err(e) => {
-                        self.response_error(t, cfg, sh, now, e);
+                        self.response_error(cx, e);
                         return false;
                     }
                 }
             }
             return true;
         }
-        let fe = &cfg.frontends[self.origin.frontend];
+        let fe = &cx.cfg.frontends[self.origin.frontend];
         let (Some(backend_id), Some(server)) = (self.txn.backend, self.txn.server) else {
             return false;
         };
-        let be = &cfg.backends[backend_id];
+        let be = &cx.cfg.backends[backend_id];
         let status = resp.status().unwrap_or(0);
         self.txn.status = Some(status);
-        self.txn.response_at = Some(now);
+        self.txn.response_at = Some(cx.now);
         let plan = plan_response(
             HttpMode::KeepAlive,
             req,
@@ -950,17 +887,17 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         match write_response(resp, &rw, self.c_tx.space()) {
             Ok(n) => self.c_tx.commit(n),
             Err(e) => {
-                self.response_error(t, cfg, sh, now, e);
+                self.response_error(cx, e);
                 return false;
             }
         }
         self.txn.response_started = true;
-        let brt = &mut sh.backends[backend_id];
+        let brt = &mut cx.sh.backends[backend_id];
         brt.counters.count_status(status);
         if let Some(s) = brt.servers.get_mut(server) {
             s.counters.count_status(status);
         }
-        sh.frontends[self.origin.frontend]
+        cx.sh.frontends[self.origin.frontend]
             .counters
             .count_status(status);
         if self.sside.body_length() == crate::http::BodyLength::Tunnel {
@@ -970,27 +907,21 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// The response is complete: end the transaction and decide what comes next.
-    fn response_done<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) {
+    fn response_done<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
         let plan = self.txn.plan.unwrap_or(Persistence {
             client: Persist::Close,
             server: Persist::Close,
         });
-        self.release_slot(sh);
-        self.log(t, cfg, sh, now);
+        self.release_slot(cx.sh);
+        self.log(cx);
         let keep_server = plan.server == Persist::KeepAlive && self.srv.is_some_and(|l| !l.eof);
         if !keep_server {
-            self.drop_server(t, false);
+            self.drop_server(cx.net, false);
         }
         self.served += 1;
         match self.cside.finish_exchange(plan.client) {
             Next::ReadNext if !self.client_eof => {
-                self.txn = Txn::new(now);
+                self.txn = Txn::new(cx.now);
                 self.phase = Phase::Request;
             }
             _ => self.phase = Phase::Close,
@@ -998,16 +929,9 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// The server's response could not be forwarded.
-    fn response_error<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        e: HttpError,
-    ) {
+    fn response_error<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, e: HttpError) {
         if let Some(b) = self.txn.backend {
-            let brt = &mut sh.backends[b];
+            let brt = &mut cx.sh.backends[b];
             brt.counters.response_errors += 1;
             if let Some(s) = self.txn.server.and_then(|s| brt.servers.get_mut(s)) {
                 s.counters.response_errors += 1;
@@ -1022,21 +946,15 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let cause = if status == 500 { b'P' } else { b'S' };
         if self.txn.response_started {
             if let Some(b) = self.txn.backend {
-                sh.backends[b].counters.server_aborts += 1;
+                cx.sh.backends[b].counters.server_aborts += 1;
             }
-            self.abort_all(t, cfg, sh, now, [cause, phase]);
+            self.abort_all(cx, [cause, phase]);
         } else {
-            self.fail(t, cfg, sh, now, status, [cause, phase]);
+            self.fail(cx, status, [cause, phase]);
         }
     }
 
-    fn tunnel<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        _cfg: &Config,
-        _sh: &mut Shared,
-        _now: Instant,
-    ) -> bool {
+    fn tunnel<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let Some(link) = self.srv else {
             self.phase = Phase::Close;
             return true;
@@ -1051,8 +969,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         if (self.client_eof && self.c_rx.is_empty() && self.s_tx.is_empty())
             || (link.eof && self.s_rx.is_empty())
         {
-            self.release_slot(_sh);
-            self.log(t, _cfg, _sh, _now);
+            self.release_slot(cx.sh);
+            self.log(cx);
             self.phase = Phase::Close;
             progress = true;
         }
@@ -1066,26 +984,23 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     fn answer_stopped<T: Transport<Conn = C>>(
         &mut self,
         verdict: RequestVerdict<'_>,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
+        cx: &mut Ctx<'_, T>,
         count_denial: impl FnOnce(&mut Shared),
     ) {
         match verdict {
             RequestVerdict::Forward => return,
             RequestVerdict::Deny(status) => {
-                count_denial(sh);
+                count_denial(cx.sh);
                 self.txn.term = *b"PR--";
-                self.reply(responses::error_response(status), status, sh);
+                self.reply(responses::error_response(status), status, cx.sh);
             }
             RequestVerdict::Redirect(r) => {
                 let location = redirect_location(r, self.cside.request());
                 let page = redirect_response(r.code, &location);
-                self.reply_owned(page, r.code, sh);
+                self.reply_owned(page, r.code, cx.sh);
             }
         }
-        self.log(t, cfg, sh, now);
+        self.log(cx);
     }
 
     /// Sends a static answer, then closes.
@@ -1117,50 +1032,35 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Answers with HAProxy's error page for `status`, ending the session.
-    fn fail<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        status: u16,
-        term: [u8; 2],
-    ) {
-        self.release_slot(sh);
-        self.drop_server(t, true);
+    fn fail<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, status: u16, term: [u8; 2]) {
+        self.release_slot(cx.sh);
+        self.drop_server(cx.net, true);
         self.txn.term[0] = term[0];
         self.txn.term[1] = term[1];
         if self.txn.response_started {
-            self.abort_all(t, cfg, sh, now, term);
+            self.abort_all(cx, term);
             return;
         }
-        self.reply(responses::error_response(status), status, sh);
-        self.log(t, cfg, sh, now);
+        self.reply(responses::error_response(status), status, cx.sh);
+        self.log(cx);
     }
 
     /// Resets both connections (nothing sensible can be sent any more).
-    fn abort_all<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        term: [u8; 2],
-    ) {
-        self.release_slot(sh);
-        self.drop_server(t, true);
+    fn abort_all<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, term: [u8; 2]) {
+        self.release_slot(cx.sh);
+        self.drop_server(cx.net, true);
         self.txn.term[0] = term[0];
         self.txn.term[1] = term[1];
-        self.log(t, cfg, sh, now);
-        t.abort(self.client);
+        self.log(cx);
+        cx.net.abort(self.client);
         self.phase = Phase::Done;
     }
 
-    fn client_failed<T: Transport<Conn = C>>(&mut self, t: &mut T, sh: &mut Shared, _now: Instant) {
-        self.release_slot(sh);
-        self.drop_server(t, true);
-        sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-        t.abort(self.client);
+    fn client_failed<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
+        self.release_slot(cx.sh);
+        self.drop_server(cx.net, true);
+        cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+        cx.net.abort(self.client);
         self.phase = Phase::Done;
     }
 
@@ -1188,10 +1088,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     fn serve_stats<T: Transport<Conn = C>>(
         &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
+        cx: &mut Ctx<'_, T>,
         page: &crate::config::Stats,
         backend: Option<usize>,
     ) {
@@ -1205,8 +1102,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 .header("authorization")
                 .is_some_and(|v| stats::basic_auth_ok(v, &page.auth));
         if !authorized {
-            self.reply_owned(stats::UNAUTHORIZED.to_vec(), 401, sh);
-            self.log(t, cfg, sh, now);
+            self.reply_owned(stats::UNAUTHORIZED.to_vec(), 401, cx.sh);
+            self.log(cx);
             return;
         }
         let target = self.cside.request().target().unwrap_or("/");
@@ -1214,9 +1111,9 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let csv = target.get(page.uri.len()..).unwrap_or("").contains(";csv");
         let mut body = String::new();
         if csv {
-            stats::render_csv(&mut body, cfg, sh, now);
+            stats::render_csv(&mut body, cx.cfg, cx.sh, cx.now);
         } else {
-            stats::render_html(&mut body, cfg, sh, now, page);
+            stats::render_html(&mut body, cx.cfg, cx.sh, cx.now, page);
         }
         let mut out = String::with_capacity(body.len() + 200);
         let _ = write!(
@@ -1234,9 +1131,9 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         }
         out.push_str("\r\n");
         out.push_str(&body);
-        self.reply_owned(out.into_bytes(), 200, sh);
+        self.reply_owned(out.into_bytes(), 200, cx.sh);
         self.txn.server = None;
-        self.log(t, cfg, sh, now);
+        self.log(cx);
     }
 
     // ---- timeouts -----------------------------------------------------------------------
@@ -1264,68 +1161,65 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         }
     }
 
-    fn check_timeouts<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) {
-        let fe = &cfg.frontends[self.origin.frontend];
-        let be = self.txn.backend.and_then(|b| cfg.backends.get(b));
+    fn check_timeouts<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
+        let fe = &cx.cfg.frontends[self.origin.frontend];
+        let be = self.txn.backend.and_then(|b| cx.cfg.backends.get(b));
         match self.phase {
             Phase::Request => {
                 let request = fe.timeouts.http_request.or(fe.timeouts.client);
-                if deadline(self.txn.start, request).is_some_and(|d| now >= d) {
+                if deadline(self.txn.start, request).is_some_and(|d| cx.now >= d) {
                     if self.served > 0 && self.c_rx.is_empty() && self.txn.bytes_in == 0 {
                         // An idle keep-alive connection: close it quietly.
                         self.txn.unlogged = true;
                         self.phase = Phase::Close;
                     } else {
-                        sh.frontends[self.origin.frontend].counters.request_errors += 1;
-                        self.fail(t, cfg, sh, now, 408, *b"cR");
+                        cx.sh.frontends[self.origin.frontend]
+                            .counters
+                            .request_errors += 1;
+                        self.fail(cx, 408, *b"cR");
                     }
                 }
             }
             Phase::Queued { until } => {
-                if until.is_some_and(|d| now >= d) {
+                if until.is_some_and(|d| cx.now >= d) {
                     if let Some(b) = self.txn.backend {
-                        sh.backends[b].leave_queue(me.slot, me.generation);
+                        cx.sh.backends[b].leave_queue(me.slot, me.generation);
                     }
-                    self.fail(t, cfg, sh, now, 503, *b"sQ");
+                    self.fail(cx, 503, *b"sQ");
                 }
             }
             Phase::Connect { until } => {
-                if until.is_some_and(|d| now >= d) {
-                    self.connect_failed(t, cfg, sh, now);
+                if until.is_some_and(|d| cx.now >= d) {
+                    self.connect_failed(cx);
                 }
             }
             Phase::Exchange | Phase::Tunnel => {
                 let server_timeout = be.and_then(|b| b.timeouts.server);
                 if let Some(link) = self.srv
                     && link.connected
-                    && deadline(link.active_at, server_timeout).is_some_and(|d| now >= d)
+                    && deadline(link.active_at, server_timeout).is_some_and(|d| cx.now >= d)
                 {
                     if let Some(b) = self.txn.backend {
-                        sh.backends[b].counters.response_errors += 1;
+                        cx.sh.backends[b].counters.response_errors += 1;
                     }
                     if self.txn.response_started {
-                        self.abort_all(t, cfg, sh, now, *b"sD");
+                        self.abort_all(cx, *b"sD");
                     } else {
-                        self.fail(t, cfg, sh, now, 504, *b"sH");
+                        self.fail(cx, 504, *b"sH");
                     }
                     return;
                 }
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d) {
-                    sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-                    self.abort_all(t, cfg, sh, now, *b"cD");
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| cx.now >= d)
+                {
+                    cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+                    self.abort_all(cx, *b"cD");
                 }
             }
             Phase::Reply | Phase::Close => {
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d) {
-                    t.abort(self.client);
-                    self.drop_server(t, true);
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| cx.now >= d)
+                {
+                    cx.net.abort(self.client);
+                    self.drop_server(cx.net, true);
                     self.phase = Phase::Done;
                 }
             }
@@ -1335,18 +1229,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     // ---- logging and teardown -----------------------------------------------------------
 
-    fn log<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) {
+    fn log<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
         if self.txn.logged || self.txn.unlogged {
             return;
         }
         self.txn.logged = true;
-        let fe = &cfg.frontends[self.origin.frontend];
+        let fe = &cx.cfg.frontends[self.origin.frontend];
         if fe.log.targets.is_empty() || fe.log.format == LogFormat::Default {
             return;
         }
@@ -1357,28 +1245,25 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         {
             return;
         }
-        write_http_log(self, cfg, sh, now, fe);
-        sh.send_line(t, &fe.log.targets, Level::Info, now);
+        write_http_log(self, cx.cfg, cx.sh, cx.now, fe);
+        cx.send_line(&fe.log.targets, Level::Info);
     }
 
     /// Gives the buffers back and releases whatever the session still holds.
-    pub(crate) fn teardown<T: Transport<Conn = C>>(
-        mut self,
-        t: &mut T,
-        sh: &mut Shared,
-        me: Waiter,
-    ) {
+    pub(crate) fn teardown<T: Transport<Conn = C>>(mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
         if self.phase != Phase::Done {
-            self.drop_server(t, true);
-            t.abort(self.client);
+            self.drop_server(cx.net, true);
+            cx.net.abort(self.client);
         }
-        self.release_slot(sh);
+        self.release_slot(cx.sh);
         if let Some(b) = self.txn.backend {
-            sh.backends[b].leave_queue(me.slot, me.generation);
+            cx.sh.backends[b].leave_queue(me.slot, me.generation);
         }
-        sh.frontends[self.origin.frontend].counters.session_ended();
+        cx.sh.frontends[self.origin.frontend]
+            .counters
+            .session_ended();
         for buf in [self.c_rx, self.s_tx, self.s_rx, self.c_tx] {
-            sh.pool.give(buf);
+            cx.sh.pool.give(buf);
         }
     }
 }
