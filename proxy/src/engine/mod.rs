@@ -41,10 +41,11 @@
 //! | `balance.rs` | the five `balance` algorithms, backup servers, `maxconn` slots |
 //! | `server.rs` | server/backend run-time state: rise/fall, slots, queue, counters |
 //! | `health.rs` | TCP and HTTP health checks as sans-IO exchanges |
-//! | `dispatch.rs` | persistence-or-balance, `retries` and `option redispatch` |
+//! | `dispatch.rs` | persistence-or-balance, the `retries` / `option redispatch` rule |
+//! | `server_link.rs` | for both session kinds: the server's slot, connecting, retry and redispatch |
 //! | `rules.rs` | ACLs, `http-request`/`http-response` rules, redirects, `monitor-uri` |
 //! | `session_http.rs` | HTTP mode: keep-alive, pipelining, cookies, forwardfor, errors, timeouts |
-//! | `session_tcp.rs` | TCP mode: relay with half-close, connect retries |
+//! | `session_tcp.rs` | TCP mode: relay with half-close |
 //! | `counters.rs`, `stats.rs` | counters, HAProxy's CSV, the HTML page, stats auth |
 //! | `log.rs` | syslog framing and HAProxy's `tcplog`/`httplog` lines |
 //! | `testing.rs` | [`testing::SimNet`]: an in-memory network with scripted clients and servers |
@@ -79,6 +80,7 @@ mod log;
 mod pool;
 mod rules;
 mod server;
+mod server_link;
 mod session_http;
 mod session_tcp;
 mod shared;

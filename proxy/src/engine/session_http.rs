@@ -26,7 +26,7 @@ use core::fmt::Write as _;
 
 use super::balance::{LbKey, Pick};
 use super::context::Ctx;
-use super::dispatch::{AfterFailure, after_failure, choose};
+use super::dispatch::choose;
 use super::log::TrafficRecord;
 use super::pool::Buf;
 use super::rules::{
@@ -34,6 +34,7 @@ use super::rules::{
     run_request_rules, run_response_rules,
 };
 use super::server::Waiter;
+use super::server_link::{self, Assignment, Attempt, LbInput, LinkState, Progress, ServerLink};
 use super::shared::{Origin, Shared};
 use super::stats;
 use super::time::{Instant, deadline, earliest};
@@ -72,19 +73,6 @@ enum Phase {
     Done,
 }
 
-/// The server connection of the session, kept between transactions when both sides agree.
-#[derive(Debug, Clone, Copy)]
-struct ServerLink<C> {
-    conn: C,
-    backend: usize,
-    server: usize,
-    connected: bool,
-    /// The server sent FIN (or failed).
-    eof: bool,
-    /// Last time bytes moved to or from the server.
-    active_at: Instant,
-}
-
 /// Per-transaction facts for the log and the counters.
 #[derive(Debug, Default)]
 struct Txn {
@@ -92,15 +80,9 @@ struct Txn {
     head_at: Option<Instant>,
     queued_at: Option<Instant>,
     dequeued_at: Option<Instant>,
-    connect_start: Option<Instant>,
-    connected_at: Option<Instant>,
     response_at: Option<Instant>,
-    backend: Option<usize>,
-    server: Option<usize>,
-    /// Server named by the persistence cookie.
-    pinned: Option<usize>,
-    holds_slot: bool,
-    retries: u32,
+    /// Backend, server (and its slot), persistence and connection attempts.
+    asg: Assignment,
     status: Option<u16>,
     bytes_in: u64,
     bytes_out: u64,
@@ -108,8 +90,6 @@ struct Txn {
     term: [u8; 4],
     request_line: String,
     method: Option<MethodKind>,
-    /// The request carried a valid cookie for the server that answered.
-    cookie_direct: bool,
     plan: Option<Persistence>,
     /// A response head went to the client: errors can no longer be answered.
     response_started: bool,
@@ -202,7 +182,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     /// The backend this session waits for, if it is queued.
     pub(crate) fn queued_backend(&self) -> Option<usize> {
         matches!(self.phase, Phase::Queued { .. })
-            .then_some(self.txn.backend)
+            .then_some(self.txn.asg.backend)
             .flatten()
     }
 
@@ -252,7 +232,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             progress = true;
         }
         if let Some(link) = self.srv.as_mut()
-            && link.connected
+            && link.connected()
         {
             let n = recv_into(cx.net, link.conn, &mut self.s_rx);
             if n > 0 {
@@ -264,11 +244,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     s.counters.bytes_out += n as u64;
                 }
             }
-            let state = cx.net.state(link.conn);
-            if !state.peer_may_send() && cx.net.recv_available(link.conn) == 0 && !link.eof {
-                link.eof = true;
-                progress = true;
-            }
+            progress |= link.note_eof(cx.net);
         }
         progress
     }
@@ -290,7 +266,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             }
         }
         if let Some(link) = self.srv.as_mut()
-            && link.connected
+            && link.connected()
             && !self.s_tx.is_empty()
         {
             let n = send_from(cx.net, link.conn, &mut self.s_tx);
@@ -438,7 +414,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             self.fail(cx, 503, *b"SC");
             return;
         };
-        self.txn.backend = Some(backend_id);
+        self.txn.asg.backend = Some(backend_id);
         let verdict = run_request_rules(&be.http_request, &be.acls, &view, &mut ops);
         if !matches!(verdict, RequestVerdict::Forward) {
             self.answer_stopped(verdict, cx, |shared| {
@@ -502,13 +478,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         if policy.is_some() {
             self.txn.term[2] = cookie_state;
         }
-        self.txn.pinned = pinned;
+        self.txn.asg.pinned = pinned;
         self.dispatch(cx, me);
     }
 
     /// Chooses a server (or the queue) for the current request.
     fn dispatch<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
-        let Some(backend_id) = self.txn.backend else {
+        let Some(backend_id) = self.txn.asg.backend else {
             return;
         };
         let Some(be) = cx.cfg.backends.get(backend_id) else {
@@ -520,20 +496,20 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             self.cside.request().target(),
         );
         let brt = &mut cx.sh.backends[backend_id];
-        match choose(be, brt, self.txn.pinned, key, None) {
+        match choose(be, brt, self.txn.asg.pinned, key, None) {
             Pick::Server(i) => {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
                     self.txn.dequeued_at = Some(cx.now);
                 }
-                self.start_server(cx, backend_id, i);
+                self.start_server(cx, i);
             }
             Pick::Queue(server) => {
                 if !matches!(self.phase, Phase::Queued { .. }) {
                     brt.join_queue(me);
                     self.txn.queued_at = Some(cx.now);
                     if server.is_some() {
-                        self.txn.pinned = server;
+                        self.txn.asg.pinned = server;
                     }
                     self.phase = Phase::Queued {
                         until: deadline(cx.now, be.timeouts.queue),
@@ -556,59 +532,37 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Takes a slot on server `i` and connects (or reuses the kept connection).
-    fn start_server<T: Transport<Conn = C>>(
-        &mut self,
-        cx: &mut Ctx<'_, T>,
-        backend_id: usize,
-        i: usize,
-    ) {
-        let Some(be) = cx.cfg.backends.get(backend_id) else {
-            return;
-        };
-        let Some(server) = be.servers.get(i) else {
-            return;
-        };
-        if !self.txn.holds_slot {
-            cx.sh.backends[backend_id].acquire(i);
-            self.txn.holds_slot = true;
-        }
-        self.txn.server = Some(i);
-        self.txn.cookie_direct = self.txn.pinned == Some(i);
+    fn start_server<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, i: usize) {
+        let asg = &mut self.txn.asg;
         // Reuse the idle connection if it goes to the same server and is still open.
         if let Some(link) = self.srv
-            && link.backend == backend_id
+            && Some(link.backend) == asg.backend
             && link.server == i
-            && link.connected
-            && !link.eof
+            && link.state == LinkState::Open
             && cx.net.state(link.conn) == ConnState::Open
         {
-            self.txn.connect_start = Some(cx.now);
-            self.txn.connected_at = Some(cx.now);
+            asg.take_slot(cx.sh, i);
+            asg.connect_start = Some(cx.now);
+            asg.connected_at = Some(cx.now);
             self.phase = Phase::Exchange;
             return;
         }
         self.drop_server(cx.net, false);
-        self.txn.connect_start = Some(cx.now);
-        match cx.net.connect(server.addr) {
-            Ok(conn) => {
-                self.srv = Some(ServerLink {
-                    conn,
-                    backend: backend_id,
-                    server: i,
-                    connected: false,
-                    eof: false,
-                    active_at: cx.now,
-                });
-                self.phase = Phase::Connect {
-                    until: deadline(cx.now, be.timeouts.connect),
-                };
+        let input = LbInput {
+            client: self.origin.peer.ip(),
+            target: self.cside.request().target(),
+        };
+        let attempt = server_link::connect(cx, &mut self.txn.asg, i, input);
+        self.on_attempt(cx, attempt);
+    }
+
+    fn on_attempt<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, attempt: Attempt<C>) {
+        match attempt {
+            Attempt::Connecting { link, until } => {
+                self.srv = Some(link);
+                self.phase = Phase::Connect { until };
             }
-            Err(_) => {
-                self.phase = Phase::Connect {
-                    until: Some(cx.now),
-                };
-                self.connect_failed(cx);
-            }
+            Attempt::GaveUp => self.fail(cx, 503, *b"SC"),
         }
     }
 
@@ -617,16 +571,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             self.connect_failed(cx);
             return true;
         };
-        match cx.net.state(link.conn) {
-            ConnState::Open | ConnState::PeerClosed => {
-                link.connected = true;
-                link.active_at = cx.now;
-                self.txn.connected_at = Some(cx.now);
+        match server_link::poll_connect(cx, &mut self.txn.asg, link) {
+            Progress::Connected => {
                 self.phase = Phase::Exchange;
                 true
             }
-            ConnState::Connecting => false,
-            ConnState::Failed | ConnState::Closed => {
+            Progress::Pending => false,
+            Progress::Failed => {
                 self.connect_failed(cx);
                 true
             }
@@ -636,51 +587,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     /// A connection attempt failed or timed out: retry, redispatch or answer 503.
     fn connect_failed<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
         self.drop_server(cx.net, true);
-        let (Some(backend_id), Some(server)) = (self.txn.backend, self.txn.server) else {
-            self.fail(cx, 503, *b"SC");
-            return;
+        let input = LbInput {
+            client: self.origin.peer.ip(),
+            target: self.cside.request().target(),
         };
-        let Some(be) = cx.cfg.backends.get(backend_id) else {
-            return;
-        };
-        let brt = &mut cx.sh.backends[backend_id];
-        brt.counters.connect_errors += 1;
-        let server_up = brt.servers.get(server).is_some_and(|s| s.is_up());
-        if let Some(s) = brt.servers.get_mut(server) {
-            s.counters.connect_errors += 1;
-        }
-        match after_failure(be, self.txn.retries, server_up) {
-            AfterFailure::GiveUp => self.fail(cx, 503, *b"SC"),
-            AfterFailure::RetrySame => {
-                self.txn.retries += 1;
-                brt.counters.retries += 1;
-                if let Some(s) = brt.servers.get_mut(server) {
-                    s.counters.retries += 1;
-                }
-                self.start_server(cx, backend_id, server);
-            }
-            AfterFailure::Redispatch => {
-                self.txn.retries += 1;
-                brt.counters.redispatches += 1;
-                if let Some(s) = brt.servers.get_mut(server) {
-                    s.counters.redispatches += 1;
-                }
-                brt.release(server);
-                self.txn.holds_slot = false;
-                self.txn.pinned = None;
-                let key = LbKey::of(
-                    be.balance,
-                    self.origin.peer.ip(),
-                    self.cside.request().target(),
-                );
-                // Prefer another server: the balancer moves on by itself for round robin
-                // and leastconn; hash algorithms may land on the same one again.
-                match choose(be, brt, None, key, Some(server)) {
-                    Pick::Server(i) => self.start_server(cx, backend_id, i),
-                    Pick::Queue(_) | Pick::Unavailable => self.fail(cx, 503, *b"SC"),
-                }
-            }
-        }
+        let attempt = server_link::retry(cx, &mut self.txn.asg, input);
+        self.on_attempt(cx, attempt);
     }
 
     // ---- exchange -----------------------------------------------------------------------
@@ -723,7 +635,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let Some(link) = self.srv else {
             return progress;
         };
-        if !link.connected {
+        if !link.connected() {
             return progress;
         }
         loop {
@@ -784,7 +696,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         }
         // The server closed: the end of a read-until-close body, or a failure.
         if let Some(link) = self.srv
-            && link.eof
+            && link.state == LinkState::Eof
             && self.s_rx.is_empty()
             && self.phase == Phase::Exchange
         {
@@ -828,7 +740,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             return true;
         }
         let fe = &cx.cfg.frontends[self.origin.frontend];
-        let (Some(backend_id), Some(server)) = (self.txn.backend, self.txn.server) else {
+        let (Some(backend_id), Some(server)) = (self.txn.asg.backend, self.txn.asg.server()) else {
             return false;
         };
         let be = &cx.cfg.backends[backend_id];
@@ -864,7 +776,9 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             (Some(policy), Some(value)) => Some(ResponseCookie {
                 policy,
                 server_value: value.as_bytes(),
-                direct: self.txn.cookie_direct,
+                // The request's cookie named the server that answered (never true after a
+                // redispatch, which drops the pin).
+                direct: self.txn.asg.pinned == Some(server),
             }),
             _ => None,
         };
@@ -914,7 +828,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         });
         self.release_slot(cx.sh);
         self.log(cx);
-        let keep_server = plan.server == Persist::KeepAlive && self.srv.is_some_and(|l| !l.eof);
+        let keep_server = plan.server == Persist::KeepAlive
+            && self.srv.is_some_and(|l| l.state != LinkState::Eof);
         if !keep_server {
             self.drop_server(cx.net, false);
         }
@@ -930,10 +845,10 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     /// The server's response could not be forwarded.
     fn response_error<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, e: HttpError) {
-        if let Some(b) = self.txn.backend {
+        if let Some(b) = self.txn.asg.backend {
             let brt = &mut cx.sh.backends[b];
             brt.counters.response_errors += 1;
-            if let Some(s) = self.txn.server.and_then(|s| brt.servers.get_mut(s)) {
+            if let Some(s) = self.txn.asg.server().and_then(|s| brt.servers.get_mut(s)) {
                 s.counters.response_errors += 1;
             }
         }
@@ -945,7 +860,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let status = e.status(Direction::Response);
         let cause = if status == 500 { b'P' } else { b'S' };
         if self.txn.response_started {
-            if let Some(b) = self.txn.backend {
+            if let Some(b) = self.txn.asg.backend {
                 cx.sh.backends[b].counters.server_aborts += 1;
             }
             self.abort_all(cx, [cause, phase]);
@@ -967,7 +882,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.s_rx.consume(n);
         progress |= n > 0;
         if (self.client_eof && self.c_rx.is_empty() && self.s_tx.is_empty())
-            || (link.eof && self.s_rx.is_empty())
+            || (link.state == LinkState::Eof && self.s_rx.is_empty())
         {
             self.release_slot(cx.sh);
             self.log(cx);
@@ -1065,12 +980,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     fn release_slot(&mut self, sh: &mut Shared) {
-        if self.txn.holds_slot
-            && let (Some(b), Some(s)) = (self.txn.backend, self.txn.server)
-        {
-            sh.backends[b].release(s);
-        }
-        self.txn.holds_slot = false;
+        self.txn.asg.release_slot(sh);
     }
 
     fn drop_server<T: Transport<Conn = C>>(&mut self, t: &mut T, abort: bool) {
@@ -1093,7 +1003,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         backend: Option<usize>,
     ) {
         if let Some(b) = backend {
-            self.txn.backend = Some(b);
+            self.txn.asg.backend = Some(b);
         }
         let authorized = page.auth.is_empty()
             || self
@@ -1132,7 +1042,6 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         out.push_str("\r\n");
         out.push_str(&body);
         self.reply_owned(out.into_bytes(), 200, cx.sh);
-        self.txn.server = None;
         self.log(cx);
     }
 
@@ -1141,7 +1050,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     /// The next instant at which this session has something to do by itself.
     pub(crate) fn deadline(&self, cfg: &Config) -> Option<Instant> {
         let fe = &cfg.frontends[self.origin.frontend];
-        let be = self.txn.backend.and_then(|b| cfg.backends.get(b));
+        let be = self.txn.asg.backend.and_then(|b| cfg.backends.get(b));
         match self.phase {
             Phase::Request => {
                 let request = fe.timeouts.http_request.or(fe.timeouts.client);
@@ -1151,7 +1060,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             Phase::Exchange | Phase::Tunnel => {
                 let server = self
                     .srv
-                    .filter(|l| l.connected)
+                    .filter(|l| l.connected())
                     .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server)));
                 let client = deadline(self.client_active_at, fe.timeouts.client);
                 earliest(server, client)
@@ -1163,7 +1072,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     fn check_timeouts<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
         let fe = &cx.cfg.frontends[self.origin.frontend];
-        let be = self.txn.backend.and_then(|b| cx.cfg.backends.get(b));
+        let be = self.txn.asg.backend.and_then(|b| cx.cfg.backends.get(b));
         match self.phase {
             Phase::Request => {
                 let request = fe.timeouts.http_request.or(fe.timeouts.client);
@@ -1182,7 +1091,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             }
             Phase::Queued { until } => {
                 if until.is_some_and(|d| cx.now >= d) {
-                    if let Some(b) = self.txn.backend {
+                    if let Some(b) = self.txn.asg.backend {
                         cx.sh.backends[b].leave_queue(me.slot, me.generation);
                     }
                     self.fail(cx, 503, *b"sQ");
@@ -1196,10 +1105,10 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             Phase::Exchange | Phase::Tunnel => {
                 let server_timeout = be.and_then(|b| b.timeouts.server);
                 if let Some(link) = self.srv
-                    && link.connected
+                    && link.connected()
                     && deadline(link.active_at, server_timeout).is_some_and(|d| cx.now >= d)
                 {
-                    if let Some(b) = self.txn.backend {
+                    if let Some(b) = self.txn.asg.backend {
                         cx.sh.backends[b].counters.response_errors += 1;
                     }
                     if self.txn.response_started {
@@ -1256,7 +1165,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             cx.net.abort(self.client);
         }
         self.release_slot(cx.sh);
-        if let Some(b) = self.txn.backend {
+        if let Some(b) = self.txn.asg.backend {
             cx.sh.backends[b].leave_queue(me.slot, me.generation);
         }
         cx.sh.frontends[self.origin.frontend]
@@ -1290,10 +1199,10 @@ fn write_http_log<C: Copy + Eq + core::fmt::Debug>(
     fe: &Frontend,
 ) {
     let txn = &s.txn;
-    let be = txn.backend.and_then(|b| cfg.backends.get(b));
-    let brt = txn.backend.and_then(|b| sh.backends.get(b));
+    let be = txn.asg.backend.and_then(|b| cfg.backends.get(b));
+    let brt = txn.asg.backend.and_then(|b| sh.backends.get(b));
     let server_name = be
-        .zip(txn.server)
+        .zip(txn.asg.server())
         .and_then(|(b, i)| b.servers.get(i))
         .map(|srv| srv.name.as_str());
     let t_queue = match (txn.queued_at, txn.dequeued_at) {
@@ -1311,12 +1220,13 @@ fn write_http_log<C: Copy + Eq + core::fmt::Debug>(
         t_request: txn.head_at.map(|h| h.millis_since(txn.start)),
         t_queue,
         t_connect: txn
+            .asg
             .connected_at
-            .zip(txn.connect_start)
+            .zip(txn.asg.connect_start)
             .map(|(c, s)| c.millis_since(s)),
         t_response: txn
             .response_at
-            .zip(txn.connected_at)
+            .zip(txn.asg.connected_at)
             .map(|(r, c)| r.millis_since(c)),
         t_total: now.millis_since(txn.start),
         status: txn.status,
@@ -1326,10 +1236,10 @@ fn write_http_log<C: Copy + Eq + core::fmt::Debug>(
             u64::from(sh.active_sessions),
             u64::from(sh.frontends[s.origin.frontend].counters.scur),
             brt.map_or(0, |b| u64::from(b.counters.scur)),
-            brt.zip(txn.server)
+            brt.zip(txn.asg.server())
                 .and_then(|(b, i)| b.servers.get(i))
                 .map_or(0, |srv| u64::from(srv.active)),
-            u64::from(txn.retries),
+            u64::from(txn.asg.retries),
         ],
         queues: [0, brt.map_or(0, |b| b.queue.len() as u64)],
         request_line: &txn.request_line,

@@ -14,10 +14,11 @@
 
 use super::balance::{LbKey, Pick};
 use super::context::Ctx;
-use super::dispatch::{AfterFailure, after_failure, choose};
+use super::dispatch::choose;
 use super::log::TrafficRecord;
 use super::pool::Buf;
 use super::server::Waiter;
+use super::server_link::{self, Assignment, Attempt, LbInput, LinkState, Progress, ServerLink};
 use super::shared::{Origin, Shared};
 use super::time::{Instant, deadline, earliest};
 use super::transport::{ConnState, Transport};
@@ -44,28 +45,24 @@ enum Phase {
 pub(crate) struct TcpSession<C> {
     client: C,
     origin: Origin,
-    backend: Option<usize>,
-    server: Option<usize>,
-    srv: Option<C>,
+    /// The backend, the server and the connection attempts.
+    asg: Assignment,
+    srv: Option<ServerLink<C>>,
     /// Client to server.
     up: Buf,
     /// Server to client.
     down: Buf,
     phase: Phase,
-    holds_slot: bool,
-    retries: u32,
+    // The four half-close facts are independent of the phase and of each other: in `Relay`
+    // either direction may close first and the other keeps flowing.
     client_eof: bool,
-    server_eof: bool,
     /// FIN relayed to the server / to the client.
     server_shut: bool,
     client_shut: bool,
     start: Instant,
     queued_at: Option<Instant>,
     dequeued_at: Option<Instant>,
-    connect_start: Option<Instant>,
-    connected_at: Option<Instant>,
     client_active_at: Instant,
-    server_active_at: Instant,
     bytes_in: u64,
     bytes_out: u64,
     term: [u8; 2],
@@ -83,25 +80,18 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         TcpSession {
             client,
             origin,
-            backend,
-            server: None,
+            asg: Assignment::to_backend(backend),
             srv: None,
             up,
             down,
             phase: Phase::Dispatch,
-            holds_slot: false,
-            retries: 0,
             client_eof: false,
-            server_eof: false,
             server_shut: false,
             client_shut: false,
             start: now,
             queued_at: None,
             dequeued_at: None,
-            connect_start: None,
-            connected_at: None,
             client_active_at: now,
-            server_active_at: now,
             bytes_in: 0,
             bytes_out: 0,
             term: *b"--",
@@ -111,7 +101,7 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
     /// The backend this session waits for, if it is queued.
     pub(crate) fn queued_backend(&self) -> Option<usize> {
         matches!(self.phase, Phase::Queued { .. })
-            .then_some(self.backend)
+            .then_some(self.asg.backend)
             .flatten()
     }
 
@@ -149,13 +139,15 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
             return true;
         }
         let Some((backend_id, be)) = self
+            .asg
             .backend
             .and_then(|b| cx.cfg.backends.get(b).map(|be| (b, be)))
         else {
             self.end(cx, *b"SC", false);
             return true;
         };
-        let key = LbKey::of(be.balance, self.origin.peer.ip(), None);
+        let input = self.lb_input();
+        let key = LbKey::of(be.balance, input.client, input.target);
         let brt = &mut cx.sh.backends[backend_id];
         match choose(be, brt, None, key, None) {
             Pick::Server(i) => {
@@ -187,52 +179,42 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         }
     }
 
-    fn start_server<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, i: usize) {
-        let Some((backend_id, be)) = self
-            .backend
-            .and_then(|b| cx.cfg.backends.get(b).map(|be| (b, be)))
-        else {
-            return;
-        };
-        let Some(server) = be.servers.get(i) else {
-            return;
-        };
-        if !self.holds_slot {
-            cx.sh.backends[backend_id].acquire(i);
-            self.holds_slot = true;
+    /// What the balancer may hash: the client only, TCP has no URI.
+    fn lb_input(&self) -> LbInput<'static> {
+        LbInput {
+            client: self.origin.peer.ip(),
+            target: None,
         }
-        self.server = Some(i);
-        self.connect_start = Some(cx.now);
-        match cx.net.connect(server.addr) {
-            Ok(conn) => {
-                self.srv = Some(conn);
-                self.phase = Phase::Connect {
-                    until: deadline(cx.now, be.timeouts.connect),
-                };
+    }
+
+    fn start_server<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, i: usize) {
+        let input = self.lb_input();
+        let attempt = server_link::connect(cx, &mut self.asg, i, input);
+        self.on_attempt(cx, attempt);
+    }
+
+    fn on_attempt<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, attempt: Attempt<C>) {
+        match attempt {
+            Attempt::Connecting { link, until } => {
+                self.srv = Some(link);
+                self.phase = Phase::Connect { until };
             }
-            Err(_) => {
-                self.phase = Phase::Connect {
-                    until: Some(cx.now),
-                };
-                self.connect_failed(cx);
-            }
+            Attempt::GaveUp => self.end(cx, *b"SC", false),
         }
     }
 
     fn check_connect<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
-        let Some(conn) = self.srv else {
+        let Some(link) = self.srv.as_mut() else {
             self.connect_failed(cx);
             return true;
         };
-        match cx.net.state(conn) {
-            ConnState::Open | ConnState::PeerClosed => {
-                self.connected_at = Some(cx.now);
-                self.server_active_at = cx.now;
+        match server_link::poll_connect(cx, &mut self.asg, link) {
+            Progress::Connected => {
                 self.phase = Phase::Relay;
                 true
             }
-            ConnState::Connecting => false,
-            ConnState::Failed | ConnState::Closed => {
+            Progress::Pending => false,
+            Progress::Failed => {
                 self.connect_failed(cx);
                 true
             }
@@ -240,51 +222,16 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
     }
 
     fn connect_failed<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
-        if let Some(conn) = self.srv.take() {
-            cx.net.abort(conn);
+        if let Some(link) = self.srv.take() {
+            cx.net.abort(link.conn);
         }
-        let (Some(backend_id), Some(server)) = (self.backend, self.server) else {
-            self.end(cx, *b"SC", false);
-            return;
-        };
-        let Some(be) = cx.cfg.backends.get(backend_id) else {
-            return;
-        };
-        let brt = &mut cx.sh.backends[backend_id];
-        brt.counters.connect_errors += 1;
-        let server_up = brt.servers.get(server).is_some_and(|s| s.is_up());
-        if let Some(s) = brt.servers.get_mut(server) {
-            s.counters.connect_errors += 1;
-        }
-        match after_failure(be, self.retries, server_up) {
-            AfterFailure::GiveUp => self.end(cx, *b"SC", false),
-            AfterFailure::RetrySame => {
-                self.retries += 1;
-                brt.counters.retries += 1;
-                if let Some(s) = brt.servers.get_mut(server) {
-                    s.counters.retries += 1;
-                }
-                self.start_server(cx, server);
-            }
-            AfterFailure::Redispatch => {
-                self.retries += 1;
-                brt.counters.redispatches += 1;
-                if let Some(s) = brt.servers.get_mut(server) {
-                    s.counters.redispatches += 1;
-                }
-                brt.release(server);
-                self.holds_slot = false;
-                let key = LbKey::of(be.balance, self.origin.peer.ip(), None);
-                match choose(be, brt, None, key, Some(server)) {
-                    Pick::Server(i) => self.start_server(cx, i),
-                    Pick::Queue(_) | Pick::Unavailable => self.end(cx, *b"SC", false),
-                }
-            }
-        }
+        let input = self.lb_input();
+        let attempt = server_link::retry(cx, &mut self.asg, input);
+        self.on_attempt(cx, attempt);
     }
 
     fn relay<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
-        let Some(srv) = self.srv else {
+        let Some(srv) = self.srv.map(|l| l.conn) else {
             self.end(cx, *b"SD", true);
             return true;
         };
@@ -296,7 +243,7 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
             return true;
         }
         if sstate == ConnState::Failed {
-            if let Some(b) = self.backend {
+            if let Some(b) = self.asg.backend {
                 cx.sh.backends[b].counters.server_aborts += 1;
             }
             self.end(cx, *b"SD", true);
@@ -314,14 +261,14 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         let n = send_from(cx.net, srv, &mut self.up);
         if n > 0 {
             progress = true;
-            self.server_active_at = cx.now;
+            self.server_moved(cx.now);
             self.count_backend(cx.sh, n as u64, 0);
         }
         // Server -> client.
         let n = recv_into(cx.net, srv, &mut self.down);
         if n > 0 {
             progress = true;
-            self.server_active_at = cx.now;
+            self.server_moved(cx.now);
             self.count_backend(cx.sh, 0, n as u64);
         }
         let n = send_from(cx.net, self.client, &mut self.down);
@@ -339,17 +286,15 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
             self.client_eof = true;
             progress = true;
         }
-        if !self.server_eof && !cx.net.state(srv).peer_may_send() && cx.net.recv_available(srv) == 0
-        {
-            self.server_eof = true;
-            progress = true;
+        if let Some(link) = self.srv.as_mut() {
+            progress |= link.note_eof(cx.net);
         }
         if self.client_eof && self.up.is_empty() && !self.server_shut {
             cx.net.shutdown_write(srv);
             self.server_shut = true;
             progress = true;
         }
-        if self.server_eof && self.down.is_empty() && !self.client_shut {
+        if self.server_eof() && self.down.is_empty() && !self.client_shut {
             cx.net.shutdown_write(self.client);
             self.client_shut = true;
             progress = true;
@@ -361,12 +306,22 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         progress
     }
 
+    fn server_moved(&mut self, now: Instant) {
+        if let Some(link) = self.srv.as_mut() {
+            link.active_at = now;
+        }
+    }
+
+    fn server_eof(&self) -> bool {
+        self.srv.is_some_and(|l| l.state == LinkState::Eof)
+    }
+
     fn count_backend(&self, sh: &mut Shared, to_server: u64, from_server: u64) {
-        if let Some(b) = self.backend {
+        if let Some(b) = self.asg.backend {
             let brt = &mut sh.backends[b];
             brt.counters.bytes_in += to_server;
             brt.counters.bytes_out += from_server;
-            if let Some(s) = self.server.and_then(|i| brt.servers.get_mut(i)) {
+            if let Some(s) = self.asg.server().and_then(|i| brt.servers.get_mut(i)) {
                 s.counters.bytes_in += to_server;
                 s.counters.bytes_out += from_server;
             }
@@ -375,13 +330,14 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
 
     pub(crate) fn deadline(&self, cfg: &Config) -> Option<Instant> {
         let fe = &cfg.frontends[self.origin.frontend];
-        let be = self.backend.and_then(|b| cfg.backends.get(b));
+        let be = self.asg.backend.and_then(|b| cfg.backends.get(b));
         match self.phase {
             Phase::Dispatch => Some(self.start),
             Phase::Queued { until } | Phase::Connect { until } => until,
             Phase::Relay => earliest(
                 deadline(self.client_active_at, fe.timeouts.client),
-                deadline(self.server_active_at, be.and_then(|b| b.timeouts.server)),
+                self.srv
+                    .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server))),
             ),
             Phase::Done => None,
         }
@@ -389,10 +345,10 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
 
     fn check_timeouts<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
         let fe = &cx.cfg.frontends[self.origin.frontend];
-        let be = self.backend.and_then(|b| cx.cfg.backends.get(b));
+        let be = self.asg.backend.and_then(|b| cx.cfg.backends.get(b));
         match self.phase {
             Phase::Queued { until } if until.is_some_and(|d| cx.now >= d) => {
-                if let Some(b) = self.backend {
+                if let Some(b) = self.asg.backend {
                     cx.sh.backends[b].leave_queue(me.slot, me.generation);
                 }
                 self.end(cx, *b"sQ", false);
@@ -404,7 +360,9 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
                 if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| cx.now >= d)
                 {
                     self.end(cx, *b"cD", true);
-                } else if deadline(self.server_active_at, be.and_then(|b| b.timeouts.server))
+                } else if self
+                    .srv
+                    .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server)))
                     .is_some_and(|d| cx.now >= d)
                 {
                     self.end(cx, *b"sD", true);
@@ -420,7 +378,7 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
             return;
         }
         self.term = term;
-        if let Some(conn) = self.srv.take() {
+        if let Some(conn) = self.srv.take().map(|l| l.conn) {
             if abort {
                 cx.net.abort(conn);
             } else {
@@ -432,18 +390,9 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         } else {
             cx.net.close(self.client);
         }
-        self.release_slot(cx.sh);
+        self.asg.release_slot(cx.sh);
         self.phase = Phase::Done;
         self.log(cx);
-    }
-
-    fn release_slot(&mut self, sh: &mut Shared) {
-        if self.holds_slot
-            && let (Some(b), Some(s)) = (self.backend, self.server)
-        {
-            sh.backends[b].release(s);
-        }
-        self.holds_slot = false;
     }
 
     fn log<T: Transport<Conn = C>>(&self, cx: &mut Ctx<'_, T>) {
@@ -454,8 +403,8 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         if fe.log.dontlognull && self.bytes_in == 0 {
             return;
         }
-        let be = self.backend.and_then(|b| cx.cfg.backends.get(b));
-        let brt = self.backend.and_then(|b| cx.sh.backends.get(b));
+        let be = self.asg.backend.and_then(|b| cx.cfg.backends.get(b));
+        let brt = self.asg.backend.and_then(|b| cx.sh.backends.get(b));
         let record = TrafficRecord {
             client: self.origin.peer,
             local: self.origin.local,
@@ -463,7 +412,7 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
             frontend: &fe.name,
             backend: be.map(|b| b.name.as_str()),
             server: be
-                .zip(self.server)
+                .zip(self.asg.server())
                 .and_then(|(b, i)| b.servers.get(i))
                 .map(|s| s.name.as_str()),
             t_request: None,
@@ -473,8 +422,9 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
                 (None, _) => Some(0),
             },
             t_connect: self
+                .asg
                 .connected_at
-                .zip(self.connect_start)
+                .zip(self.asg.connect_start)
                 .map(|(c, s)| c.millis_since(s)),
             t_response: None,
             t_total: cx.now.millis_since(self.start),
@@ -485,10 +435,10 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
                 u64::from(cx.sh.active_sessions),
                 u64::from(cx.sh.frontends[self.origin.frontend].counters.scur),
                 brt.map_or(0, |b| u64::from(b.counters.scur)),
-                brt.zip(self.server)
+                brt.zip(self.asg.server())
                     .and_then(|(b, i)| b.servers.get(i))
                     .map_or(0, |s| u64::from(s.active)),
-                u64::from(self.retries),
+                u64::from(self.asg.retries),
             ],
             queues: [0, brt.map_or(0, |b| b.queue.len() as u64)],
             request_line: "",
@@ -500,13 +450,13 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
 
     pub(crate) fn teardown<T: Transport<Conn = C>>(mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
         if self.phase != Phase::Done {
-            if let Some(conn) = self.srv.take() {
+            if let Some(conn) = self.srv.take().map(|l| l.conn) {
                 cx.net.abort(conn);
             }
             cx.net.abort(self.client);
         }
-        self.release_slot(cx.sh);
-        if let Some(b) = self.backend {
+        self.asg.release_slot(cx.sh);
+        if let Some(b) = self.asg.backend {
             cx.sh.backends[b].leave_queue(me.slot, me.generation);
         }
         cx.sh.frontends[self.origin.frontend]
