@@ -561,6 +561,26 @@ fn retries_then_redispatch_reach_another_server() {
 }
 
 #[test]
+fn redispatch_under_balance_uri_keeps_choosing_by_uri() {
+    // HAProxy's redispatch runs assign_server() again (backend.c), which hashes the same URI
+    // over the servers left; it does not fall back to round robin.
+    let mut h = harness(
+        "    balance uri\n    retries 1\n    option redispatch\n    server s1 10.0.1.1:8080\n    server s2 10.0.1.2:8080\n    server s3 10.0.1.3:8080\n",
+    );
+    h.net
+        .set_server(addr("10.0.1.1:8080"), ServerBehavior::Refuse);
+    for i in 0..12 {
+        let path = format!("/item/{i}");
+        let first = body(&h.get(FRONT, &path)).to_string();
+        for _ in 0..3 {
+            assert_eq!(body(&h.get(FRONT, &path)), first, "path {path}");
+        }
+    }
+    let c = h.engine.backend_counters("app").cloned().expect("app");
+    assert!(c.redispatches >= 4, "some paths hash to s1: {c:?}");
+}
+
+#[test]
 fn without_redispatch_a_dead_server_means_503_after_retries() {
     let mut h = harness("    retries 2\n    server s1 10.0.1.1:8080\n");
     h.net

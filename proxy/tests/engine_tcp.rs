@@ -119,6 +119,32 @@ fn connect_timeout_then_redispatch_on_last_retry() {
 }
 
 #[test]
+fn redispatch_under_balance_source_keeps_hashing_the_client() {
+    let mut h = harness(
+        "    balance source\n    retries 1\n    option redispatch\n    server a 10.0.1.1:7\n    server b 10.0.1.2:7\n    server c 10.0.1.3:7\n",
+    );
+    h.net.set_server(addr("10.0.1.1:7"), ServerBehavior::Refuse);
+    h.net.set_server(addr("10.0.1.2:7"), ServerBehavior::Echo);
+    h.net.set_server(addr("10.0.1.3:7"), ServerBehavior::Echo);
+    for last in 1..=12u8 {
+        let ip: std::net::IpAddr = format!("198.51.100.{last}").parse().expect("ip");
+        let mut landed = std::collections::BTreeSet::new();
+        for _ in 0..3 {
+            let before = h.net.server_conns(addr("10.0.1.2:7")).len();
+            let id = h.net.connect_client(addr(FRONT), ip);
+            h.run_for(Duration::from_millis(10));
+            let on_b = h.net.server_conns(addr("10.0.1.2:7")).len() > before;
+            landed.insert(if on_b { "b" } else { "c" });
+            h.net.remote_shutdown(id);
+            h.run_for(Duration::from_millis(10));
+        }
+        assert_eq!(landed.len(), 1, "client {ip} moved between {landed:?}");
+    }
+    let c = h.engine.backend_counters("fwd").cloned().expect("fwd");
+    assert!(c.redispatches >= 3, "some clients hash to a: {c:?}");
+}
+
+#[test]
 fn no_retries_left_closes_the_client() {
     let mut h = harness("    retries 0\n    server dead 10.0.1.1:7\n");
     h.net.set_server(addr("10.0.1.1:7"), ServerBehavior::Refuse);

@@ -46,6 +46,21 @@ pub enum LbKey<'a> {
     Uri(&'a str),
 }
 
+impl<'a> LbKey<'a> {
+    /// The key `balance` hashes for a request from `client` for `target` (`None` in TCP
+    /// mode), or `None` for the algorithms that do not hash. Every choice of a server for
+    /// one request, the first and each redispatch, uses this, so a redispatch hashes the
+    /// same key over the servers left, as HAProxy's `assign_server()` (src/backend.c) does
+    /// when it runs again after `option redispatch`.
+    pub fn of(balance: Balance, client: IpAddr, target: Option<&'a str>) -> Option<LbKey<'a>> {
+        match balance {
+            Balance::Source => Some(LbKey::Source(client)),
+            Balance::Uri => target.map(LbKey::Uri),
+            Balance::RoundRobin | Balance::StaticRr | Balance::LeastConn => None,
+        }
+    }
+}
+
 /// Per-backend balancer state.
 #[derive(Debug, Clone)]
 pub struct Balancer {

@@ -37,13 +37,15 @@
 //! | `time.rs` | [`Instant`]: the caller's monotonic clock |
 //! | `pool.rs` | [`ResourceLimits`] (sized from RAM), the fixed buffer pool |
 //! | `shared.rs` | run-time state shared by sessions (proxies, pool, log scratch) |
+//! | `context.rs` | `Ctx`: transport, configuration, shared state and time, passed as one value |
 //! | `balance.rs` | the five `balance` algorithms, backup servers, `maxconn` slots |
 //! | `server.rs` | server/backend run-time state: rise/fall, slots, queue, counters |
 //! | `health.rs` | TCP and HTTP health checks as sans-IO exchanges |
-//! | `dispatch.rs` | persistence-or-balance, `retries` and `option redispatch` |
+//! | `dispatch.rs` | persistence-or-balance, the `retries` / `option redispatch` rule |
+//! | `server_link.rs` | for both session kinds: the server's slot, connecting, retry and redispatch |
 //! | `rules.rs` | ACLs, `http-request`/`http-response` rules, redirects, `monitor-uri` |
 //! | `session_http.rs` | HTTP mode: keep-alive, pipelining, cookies, forwardfor, errors, timeouts |
-//! | `session_tcp.rs` | TCP mode: relay with half-close, connect retries |
+//! | `session_tcp.rs` | TCP mode: relay with half-close |
 //! | `counters.rs`, `stats.rs` | counters, HAProxy's CSV, the HTML page, stats auth |
 //! | `log.rs` | syslog framing and HAProxy's `tcplog`/`httplog` lines |
 //! | `testing.rs` | [`testing::SimNet`]: an in-memory network with scripted clients and servers |
@@ -70,6 +72,7 @@
 //!   the same server again.
 
 mod balance;
+mod context;
 mod counters;
 mod dispatch;
 mod health;
@@ -77,6 +80,7 @@ mod log;
 mod pool;
 mod rules;
 mod server;
+mod server_link;
 mod session_http;
 mod session_tcp;
 mod shared;
@@ -101,6 +105,7 @@ pub use stats::{BoxStats, CSV_COLUMNS, NicStats};
 pub use time::Instant;
 pub use transport::{Accepted, ConnState, ConnectError, Transport};
 
+use context::Ctx;
 use health::Check;
 use server::{Transition, Waiter};
 use session_http::HttpSession;
@@ -149,17 +154,10 @@ enum Session<C> {
 }
 
 impl<C: Copy + Eq + core::fmt::Debug> Session<C> {
-    fn step<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) -> Status {
+    fn step<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) -> Status {
         match self {
-            Session::Http(s) => s.step(t, cfg, sh, now, me),
-            Session::Tcp(s) => s.step(t, cfg, sh, now, me),
+            Session::Http(s) => s.step(cx, me),
+            Session::Tcp(s) => s.step(cx, me),
         }
     }
 
@@ -170,10 +168,10 @@ impl<C: Copy + Eq + core::fmt::Debug> Session<C> {
         }
     }
 
-    fn teardown<T: Transport<Conn = C>>(self, t: &mut T, sh: &mut Shared, me: Waiter) {
+    fn teardown<T: Transport<Conn = C>>(self, cx: &mut Ctx<'_, T>, me: Waiter) {
         match self {
-            Session::Http(s) => s.teardown(t, sh, me),
-            Session::Tcp(s) => s.teardown(t, sh, me),
+            Session::Http(s) => s.teardown(cx, me),
+            Session::Tcp(s) => s.teardown(cx, me),
         }
     }
 
@@ -309,10 +307,11 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
         let Some(session) = self.sessions[slot].as_mut() else {
             return;
         };
-        if session.step(t, &self.config, &mut self.shared, now, me) == Status::Done
+        let mut cx = Ctx::new(t, &self.config, &mut self.shared, now);
+        if session.step(&mut cx, me) == Status::Done
             && let Some(session) = self.sessions[slot].take()
         {
-            session.teardown(t, &mut self.shared, me);
+            session.teardown(&mut cx, me);
             self.generations[slot] = self.generations[slot].wrapping_add(1);
             self.free_slots.push(slot);
             self.shared.active_sessions = self.shared.active_sessions.saturating_sub(1);
@@ -587,7 +586,10 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
                     slot,
                     generation: self.generations[slot],
                 };
-                session.teardown(t, &mut self.shared, me);
+                session.teardown(
+                    &mut Ctx::new(t, &self.config, &mut self.shared, self.now),
+                    me,
+                );
                 self.generations[slot] = self.generations[slot].wrapping_add(1);
                 self.free_slots.push(slot);
             }

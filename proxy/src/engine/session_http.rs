@@ -25,7 +25,8 @@ use alloc::vec::Vec;
 use core::fmt::Write as _;
 
 use super::balance::{LbKey, Pick};
-use super::dispatch::{AfterFailure, after_failure, choose};
+use super::context::Ctx;
+use super::dispatch::choose;
 use super::log::TrafficRecord;
 use super::pool::Buf;
 use super::rules::{
@@ -33,14 +34,13 @@ use super::rules::{
     run_request_rules, run_response_rules,
 };
 use super::server::Waiter;
+use super::server_link::{self, Assignment, Attempt, LbInput, LinkState, Progress, ServerLink};
 use super::shared::{Origin, Shared};
 use super::stats;
 use super::time::{Instant, deadline, earliest};
 use super::transport::{ConnState, Transport};
 use super::{Status, recv_into, send_from};
-use crate::config::{
-    Backend, Balance, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat,
-};
+use crate::config::{Backend, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat};
 use crate::http::{
     ClientSide, CookieMode, CookiePolicy, Direction, Event, ForwardedFor, HeaderOp, HttpError,
     HttpMode, Limits, MethodKind, Next, Persist, Persistence, RequestRewrite, ResponseCookie,
@@ -73,19 +73,6 @@ enum Phase {
     Done,
 }
 
-/// The server connection of the session, kept between transactions when both sides agree.
-#[derive(Debug, Clone, Copy)]
-struct ServerLink<C> {
-    conn: C,
-    backend: usize,
-    server: usize,
-    connected: bool,
-    /// The server sent FIN (or failed).
-    eof: bool,
-    /// Last time bytes moved to or from the server.
-    active_at: Instant,
-}
-
 /// Per-transaction facts for the log and the counters.
 #[derive(Debug, Default)]
 struct Txn {
@@ -93,15 +80,9 @@ struct Txn {
     head_at: Option<Instant>,
     queued_at: Option<Instant>,
     dequeued_at: Option<Instant>,
-    connect_start: Option<Instant>,
-    connected_at: Option<Instant>,
     response_at: Option<Instant>,
-    backend: Option<usize>,
-    server: Option<usize>,
-    /// Server named by the persistence cookie.
-    pinned: Option<usize>,
-    holds_slot: bool,
-    retries: u32,
+    /// Backend, server (and its slot), persistence and connection attempts.
+    asg: Assignment,
     status: Option<u16>,
     bytes_in: u64,
     bytes_out: u64,
@@ -109,8 +90,6 @@ struct Txn {
     term: [u8; 4],
     request_line: String,
     method: Option<MethodKind>,
-    /// The request carried a valid cookie for the server that answered.
-    cookie_direct: bool,
     plan: Option<Persistence>,
     /// A response head went to the client: errors can no longer be answered.
     response_started: bool,
@@ -203,23 +182,20 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     /// The backend this session waits for, if it is queued.
     pub(crate) fn queued_backend(&self) -> Option<usize> {
         matches!(self.phase, Phase::Queued { .. })
-            .then_some(self.txn.backend)
+            .then_some(self.txn.asg.backend)
             .flatten()
     }
 
     /// Advances the session as far as it can go without waiting.
     pub(crate) fn step<T: Transport<Conn = C>>(
         &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
+        cx: &mut Ctx<'_, T>,
         me: Waiter,
     ) -> Status {
         for _ in 0..MAX_ROUNDS {
-            let mut progress = self.pump_io(t, sh, now);
-            progress |= self.advance(t, cfg, sh, now, me);
-            progress |= self.flush(t, sh, now);
+            let mut progress = self.pump_io(cx);
+            progress |= self.advance(cx, me);
+            progress |= self.flush(cx);
             if self.phase == Phase::Done {
                 return Status::Done;
             }
@@ -227,8 +203,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 break;
             }
         }
-        self.check_timeouts(t, cfg, sh, now, me);
-        self.flush(t, sh, now);
+        self.check_timeouts(cx, me);
+        self.flush(cx);
         if self.phase == Phase::Done {
             Status::Done
         } else {
@@ -237,77 +213,68 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Reads from both sockets into the receive buffers; notes closes and failures.
-    fn pump_io<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        sh: &mut Shared,
-        now: Instant,
-    ) -> bool {
+    fn pump_io<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let mut progress = false;
-        let n = recv_into(t, self.client, &mut self.c_rx);
+        let n = recv_into(cx.net, self.client, &mut self.c_rx);
         if n > 0 {
             progress = true;
-            self.client_active_at = now;
+            self.client_active_at = cx.now;
             self.txn.bytes_in += n as u64;
-            sh.frontends[self.origin.frontend].counters.bytes_in += n as u64;
+            cx.sh.frontends[self.origin.frontend].counters.bytes_in += n as u64;
         }
-        let state = t.state(self.client);
+        let state = cx.net.state(self.client);
         if state == ConnState::Failed {
-            self.client_failed(t, sh, now);
+            self.client_failed(cx);
             return true;
         }
-        if !state.peer_may_send() && t.recv_available(self.client) == 0 && !self.client_eof {
+        if !state.peer_may_send() && cx.net.recv_available(self.client) == 0 && !self.client_eof {
             self.client_eof = true;
             progress = true;
         }
         if let Some(link) = self.srv.as_mut()
-            && link.connected
+            && link.connected()
         {
-            let n = recv_into(t, link.conn, &mut self.s_rx);
+            let n = recv_into(cx.net, link.conn, &mut self.s_rx);
             if n > 0 {
                 progress = true;
-                link.active_at = now;
-                let brt = &mut sh.backends[link.backend];
+                link.active_at = cx.now;
+                let brt = &mut cx.sh.backends[link.backend];
                 brt.counters.bytes_out += n as u64;
                 if let Some(s) = brt.servers.get_mut(link.server) {
                     s.counters.bytes_out += n as u64;
                 }
             }
-            let state = t.state(link.conn);
-            if !state.peer_may_send() && t.recv_available(link.conn) == 0 && !link.eof {
-                link.eof = true;
-                progress = true;
-            }
+            progress |= link.note_eof(cx.net);
         }
         progress
     }
 
     /// Sends what the send buffers hold.
-    fn flush<T: Transport<Conn = C>>(&mut self, t: &mut T, sh: &mut Shared, now: Instant) -> bool {
+    fn flush<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let mut progress = false;
         if self.phase == Phase::Reply && self.local_sent < self.local_body.len() {
             let n = self.c_tx.push(&self.local_body[self.local_sent..]);
             self.local_sent += n;
         }
-        if t.state(self.client).can_send() {
-            let n = send_from(t, self.client, &mut self.c_tx);
+        if cx.net.state(self.client).can_send() {
+            let n = send_from(cx.net, self.client, &mut self.c_tx);
             if n > 0 {
                 progress = true;
-                self.client_active_at = now;
+                self.client_active_at = cx.now;
                 self.txn.bytes_out += n as u64;
-                sh.frontends[self.origin.frontend].counters.bytes_out += n as u64;
+                cx.sh.frontends[self.origin.frontend].counters.bytes_out += n as u64;
             }
         }
         if let Some(link) = self.srv.as_mut()
-            && link.connected
+            && link.connected()
             && !self.s_tx.is_empty()
         {
-            let n = send_from(t, link.conn, &mut self.s_tx);
+            let n = send_from(cx.net, link.conn, &mut self.s_tx);
             if n > 0 {
                 progress = true;
-                link.active_at = now;
+                link.active_at = cx.now;
                 self.txn.sent_to_server = true;
-                let brt = &mut sh.backends[link.backend];
+                let brt = &mut cx.sh.backends[link.backend];
                 brt.counters.bytes_in += n as u64;
                 if let Some(s) = brt.servers.get_mut(link.server) {
                     s.counters.bytes_in += n as u64;
@@ -318,49 +285,37 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             && self.c_tx.is_empty()
             && self.local_sent >= self.local_body.len()
         {
-            t.close(self.client);
-            self.drop_server(t, false);
+            cx.net.close(self.client);
+            self.drop_server(cx.net, false);
             self.phase = Phase::Done;
             progress = true;
         }
         progress
     }
 
-    fn advance<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) -> bool {
+    fn advance<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) -> bool {
         match self.phase {
-            Phase::Request => self.read_request(t, cfg, sh, now, me),
-            Phase::Queued { .. } => self.try_dequeue(t, cfg, sh, now, me),
-            Phase::Connect { .. } => self.check_connect(t, cfg, sh, now, me),
-            Phase::Exchange => self.exchange(t, cfg, sh, now),
-            Phase::Tunnel => self.tunnel(t, cfg, sh, now),
+            Phase::Request => self.read_request(cx, me),
+            Phase::Queued { .. } => self.try_dequeue(cx, me),
+            Phase::Connect { .. } => self.check_connect(cx, me),
+            Phase::Exchange => self.exchange(cx),
+            Phase::Tunnel => self.tunnel(cx),
             Phase::Reply | Phase::Close | Phase::Done => false,
         }
     }
 
     // ---- request head -------------------------------------------------------------------
 
-    fn read_request<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) -> bool {
+    fn read_request<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) -> bool {
         let mut progress = false;
         loop {
             let step = match self.cside.read(self.c_rx.data()) {
                 Ok(step) => step,
                 Err(e) => {
-                    sh.frontends[self.origin.frontend].counters.request_errors += 1;
-                    self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"PR");
+                    cx.sh.frontends[self.origin.frontend]
+                        .counters
+                        .request_errors += 1;
+                    self.fail(cx, e.status(Direction::Request), *b"PR");
                     return true;
                 }
             };
@@ -373,7 +328,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     }
                 }
                 Event::Head => {
-                    self.on_request_head(t, cfg, sh, now, me);
+                    self.on_request_head(cx, me);
                     return true;
                 }
                 // The reader is between messages only after a completed exchange, which
@@ -391,8 +346,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 Err(_) => {
                     // Closed in the middle of a head: HAProxy logs "CR" and answers nothing.
                     self.txn.term = *b"CR--";
-                    sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-                    self.log(t, cfg, sh, now);
+                    cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+                    self.log(cx);
                     self.phase = Phase::Close;
                 }
             }
@@ -401,20 +356,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         progress
     }
 
-    fn on_request_head<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) {
-        let Some(fe) = cfg.frontends.get(self.origin.frontend) else {
+    fn on_request_head<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
+        let Some(fe) = cx.cfg.frontends.get(self.origin.frontend) else {
             self.phase = Phase::Close;
             return;
         };
-        self.txn.head_at = Some(now);
-        sh.frontends[self.origin.frontend].counters.requests += 1;
+        self.txn.head_at = Some(cx.now);
+        cx.sh.frontends[self.origin.frontend].counters.requests += 1;
         let req = self.cside.request();
         self.txn.method = Some(req.method_kind());
         self.txn.request_line.clear();
@@ -431,13 +379,13 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         // monitor-uri answers before any rule (manual 4.2 "monitor-uri").
         if fe.monitor_uri.as_deref() == Some(target) {
             self.txn.unlogged = true;
-            self.reply(MONITOR_OK, 200, sh);
+            self.reply(MONITOR_OK, 200, cx.sh);
             return;
         }
         if let Some(stats) = &fe.stats
             && target.starts_with(stats.uri.as_str())
         {
-            self.serve_stats(t, cfg, sh, now, stats, None);
+            self.serve_stats(cx, stats, None);
             return;
         }
 
@@ -449,8 +397,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let verdict = run_request_rules(&fe.http_request, &fe.acls, &view, &mut ops);
         if !matches!(verdict, RequestVerdict::Forward) {
             let frontend = self.origin.frontend;
-            self.answer_stopped(verdict, t, cfg, sh, now, |sh| {
-                sh.frontends[frontend].counters.denied_requests += 1;
+            self.answer_stopped(verdict, cx, |shared| {
+                shared.frontends[frontend].counters.denied_requests += 1;
             });
             return;
         }
@@ -460,23 +408,24 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             .find(|u| super::rules::condition_holds(&fe.acls, u.condition.as_ref(), &view))
             .map(|u| u.backend)
             .or(fe.default_backend);
-        let Some((backend_id, be)) = backend_id.and_then(|b| cfg.backends.get(b).map(|be| (b, be)))
+        let Some((backend_id, be)) =
+            backend_id.and_then(|b| cx.cfg.backends.get(b).map(|be| (b, be)))
         else {
-            self.fail(t, cfg, sh, now, 503, *b"SC");
+            self.fail(cx, 503, *b"SC");
             return;
         };
-        self.txn.backend = Some(backend_id);
+        self.txn.asg.backend = Some(backend_id);
         let verdict = run_request_rules(&be.http_request, &be.acls, &view, &mut ops);
         if !matches!(verdict, RequestVerdict::Forward) {
-            self.answer_stopped(verdict, t, cfg, sh, now, |sh| {
-                sh.backends[backend_id].counters.denied_requests += 1;
+            self.answer_stopped(verdict, cx, |shared| {
+                shared.backends[backend_id].counters.denied_requests += 1;
             });
             return;
         }
         if let Some(stats) = &be.stats
             && (stats_matches(target, &stats.uri) || be.servers.is_empty())
         {
-            self.serve_stats(t, cfg, sh, now, stats, Some(backend_id));
+            self.serve_stats(cx, stats, Some(backend_id));
             return;
         }
 
@@ -506,7 +455,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         match write_request(req, &rewrite, self.s_tx.space()) {
             Ok(n) => self.s_tx.commit(n),
             Err(e) => {
-                self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"PR");
+                self.fail(cx, e.status(Direction::Request), *b"PR");
                 return;
             }
         }
@@ -522,56 +471,48 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 .position(|s| s.cookie.as_deref().map(str::as_bytes) == Some(value))
             {
                 None => (None, b'I'),
-                Some(i) if sh.backends[backend_id].servers[i].is_up() => (Some(i), b'V'),
+                Some(i) if cx.sh.backends[backend_id].servers[i].is_up() => (Some(i), b'V'),
                 Some(_) => (None, b'D'),
             },
         };
         if policy.is_some() {
             self.txn.term[2] = cookie_state;
         }
-        self.txn.pinned = pinned;
-        self.dispatch(t, cfg, sh, now, me);
+        self.txn.asg.pinned = pinned;
+        self.dispatch(cx, me);
     }
 
     /// Chooses a server (or the queue) for the current request.
-    fn dispatch<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) {
-        let Some(backend_id) = self.txn.backend else {
+    fn dispatch<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
+        let Some(backend_id) = self.txn.asg.backend else {
             return;
         };
-        let Some(be) = cfg.backends.get(backend_id) else {
+        let Some(be) = cx.cfg.backends.get(backend_id) else {
             return;
         };
-        let req = self.cside.request();
-        let key = match be.balance {
-            Balance::Source => Some(LbKey::Source(self.origin.peer.ip())),
-            Balance::Uri => req.target().map(LbKey::Uri),
-            _ => None,
-        };
-        let brt = &mut sh.backends[backend_id];
-        match choose(be, brt, self.txn.pinned, key, None) {
+        let key = LbKey::of(
+            be.balance,
+            self.origin.peer.ip(),
+            self.cside.request().target(),
+        );
+        let brt = &mut cx.sh.backends[backend_id];
+        match choose(be, brt, self.txn.asg.pinned, key, None) {
             Pick::Server(i) => {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
-                    self.txn.dequeued_at = Some(now);
+                    self.txn.dequeued_at = Some(cx.now);
                 }
-                self.start_server(t, cfg, sh, now, backend_id, i);
+                self.start_server(cx, i);
             }
             Pick::Queue(server) => {
                 if !matches!(self.phase, Phase::Queued { .. }) {
                     brt.join_queue(me);
-                    self.txn.queued_at = Some(now);
+                    self.txn.queued_at = Some(cx.now);
                     if server.is_some() {
-                        self.txn.pinned = server;
+                        self.txn.asg.pinned = server;
                     }
                     self.phase = Phase::Queued {
-                        until: deadline(now, be.timeouts.queue),
+                        until: deadline(cx.now, be.timeouts.queue),
                     };
                 }
             }
@@ -579,174 +520,84 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
                 }
-                self.fail(t, cfg, sh, now, 503, *b"SC");
+                self.fail(cx, 503, *b"SC");
             }
         }
     }
 
-    fn try_dequeue<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) -> bool {
+    fn try_dequeue<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) -> bool {
         let before = self.phase;
-        self.dispatch(t, cfg, sh, now, me);
+        self.dispatch(cx, me);
         self.phase != before
     }
 
     /// Takes a slot on server `i` and connects (or reuses the kept connection).
-    fn start_server<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        backend_id: usize,
-        i: usize,
-    ) {
-        let Some(be) = cfg.backends.get(backend_id) else {
-            return;
-        };
-        let Some(server) = be.servers.get(i) else {
-            return;
-        };
-        if !self.txn.holds_slot {
-            sh.backends[backend_id].acquire(i);
-            self.txn.holds_slot = true;
-        }
-        self.txn.server = Some(i);
-        self.txn.cookie_direct = self.txn.pinned == Some(i);
+    fn start_server<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, i: usize) {
+        let asg = &mut self.txn.asg;
         // Reuse the idle connection if it goes to the same server and is still open.
         if let Some(link) = self.srv
-            && link.backend == backend_id
+            && Some(link.backend) == asg.backend
             && link.server == i
-            && link.connected
-            && !link.eof
-            && t.state(link.conn) == ConnState::Open
+            && link.state == LinkState::Open
+            && cx.net.state(link.conn) == ConnState::Open
         {
-            self.txn.connect_start = Some(now);
-            self.txn.connected_at = Some(now);
+            asg.take_slot(cx.sh, i);
+            asg.connect_start = Some(cx.now);
+            asg.connected_at = Some(cx.now);
             self.phase = Phase::Exchange;
             return;
         }
-        self.drop_server(t, false);
-        self.txn.connect_start = Some(now);
-        match t.connect(server.addr) {
-            Ok(conn) => {
-                self.srv = Some(ServerLink {
-                    conn,
-                    backend: backend_id,
-                    server: i,
-                    connected: false,
-                    eof: false,
-                    active_at: now,
-                });
-                self.phase = Phase::Connect {
-                    until: deadline(now, be.timeouts.connect),
-                };
+        self.drop_server(cx.net, false);
+        let input = LbInput {
+            client: self.origin.peer.ip(),
+            target: self.cside.request().target(),
+        };
+        let attempt = server_link::connect(cx, &mut self.txn.asg, i, input);
+        self.on_attempt(cx, attempt);
+    }
+
+    fn on_attempt<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, attempt: Attempt<C>) {
+        match attempt {
+            Attempt::Connecting { link, until } => {
+                self.srv = Some(link);
+                self.phase = Phase::Connect { until };
             }
-            Err(_) => {
-                self.phase = Phase::Connect { until: Some(now) };
-                self.connect_failed(t, cfg, sh, now);
-            }
+            Attempt::GaveUp => self.fail(cx, 503, *b"SC"),
         }
     }
 
-    fn check_connect<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        _me: Waiter,
-    ) -> bool {
+    fn check_connect<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, _me: Waiter) -> bool {
         let Some(link) = self.srv.as_mut() else {
-            self.connect_failed(t, cfg, sh, now);
+            self.connect_failed(cx);
             return true;
         };
-        match t.state(link.conn) {
-            ConnState::Open | ConnState::PeerClosed => {
-                link.connected = true;
-                link.active_at = now;
-                self.txn.connected_at = Some(now);
+        match server_link::poll_connect(cx, &mut self.txn.asg, link) {
+            Progress::Connected => {
                 self.phase = Phase::Exchange;
                 true
             }
-            ConnState::Connecting => false,
-            ConnState::Failed | ConnState::Closed => {
-                self.connect_failed(t, cfg, sh, now);
+            Progress::Pending => false,
+            Progress::Failed => {
+                self.connect_failed(cx);
                 true
             }
         }
     }
 
     /// A connection attempt failed or timed out: retry, redispatch or answer 503.
-    fn connect_failed<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) {
-        self.drop_server(t, true);
-        let (Some(backend_id), Some(server)) = (self.txn.backend, self.txn.server) else {
-            self.fail(t, cfg, sh, now, 503, *b"SC");
-            return;
+    fn connect_failed<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
+        self.drop_server(cx.net, true);
+        let input = LbInput {
+            client: self.origin.peer.ip(),
+            target: self.cside.request().target(),
         };
-        let Some(be) = cfg.backends.get(backend_id) else {
-            return;
-        };
-        let brt = &mut sh.backends[backend_id];
-        brt.counters.connect_errors += 1;
-        let server_up = brt.servers.get(server).is_some_and(|s| s.is_up());
-        if let Some(s) = brt.servers.get_mut(server) {
-            s.counters.connect_errors += 1;
-        }
-        match after_failure(be, self.txn.retries, server_up) {
-            AfterFailure::GiveUp => self.fail(t, cfg, sh, now, 503, *b"SC"),
-            AfterFailure::RetrySame => {
-                self.txn.retries += 1;
-                brt.counters.retries += 1;
-                if let Some(s) = brt.servers.get_mut(server) {
-                    s.counters.retries += 1;
-                }
-                self.start_server(t, cfg, sh, now, backend_id, server);
-            }
-            AfterFailure::Redispatch => {
-                self.txn.retries += 1;
-                brt.counters.redispatches += 1;
-                if let Some(s) = brt.servers.get_mut(server) {
-                    s.counters.redispatches += 1;
-                }
-                brt.release(server);
-                self.txn.holds_slot = false;
-                self.txn.pinned = None;
-                let key = match be.balance {
-                    Balance::Source => Some(LbKey::Source(self.origin.peer.ip())),
-                    _ => None,
-                };
-                // Prefer another server: the balancer moves on by itself for round robin
-                // and leastconn; hash algorithms may land on the same one again.
-                match choose(be, brt, None, key, Some(server)) {
-                    Pick::Server(i) => self.start_server(t, cfg, sh, now, backend_id, i),
-                    Pick::Queue(_) | Pick::Unavailable => self.fail(t, cfg, sh, now, 503, *b"SC"),
-                }
-            }
-        }
+        let attempt = server_link::retry(cx, &mut self.txn.asg, input);
+        self.on_attempt(cx, attempt);
     }
 
     // ---- exchange -----------------------------------------------------------------------
 
-    fn exchange<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) -> bool {
+    fn exchange<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let mut progress = false;
         // Request body, limited by the room for it in s_tx.
         while !self.cside.request_complete() {
@@ -754,8 +605,10 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             let step = match self.cside.read(&self.c_rx.data()[..room]) {
                 Ok(s) => s,
                 Err(e) => {
-                    sh.frontends[self.origin.frontend].counters.request_errors += 1;
-                    self.fail(t, cfg, sh, now, e.status(Direction::Request), *b"CD");
+                    cx.sh.frontends[self.origin.frontend]
+                        .counters
+                        .request_errors += 1;
+                    self.fail(cx, e.status(Direction::Request), *b"CD");
                     return true;
                 }
             };
@@ -773,8 +626,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             && self.c_rx.is_empty()
             && self.cside.on_eof().is_err()
         {
-            sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-            self.abort_all(t, cfg, sh, now, *b"CD");
+            cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+            self.abort_all(cx, *b"CD");
             return true;
         }
 
@@ -782,7 +635,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let Some(link) = self.srv else {
             return progress;
         };
-        if !link.connected {
+        if !link.connected() {
             return progress;
         }
         loop {
@@ -801,7 +654,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             let step = match self.sside.read(&self.s_rx.data()[..input_len]) {
                 Ok(s) => s,
                 Err(e) => {
-                    self.response_error(t, cfg, sh, now, e);
+                    self.response_error(cx, e);
                     return true;
                 }
             };
@@ -814,7 +667,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 }
                 Event::Head => {
                     self.s_rx.consume(step.consumed);
-                    if !self.on_response_head(t, cfg, sh, now) {
+                    if !self.on_response_head(cx) {
                         return true;
                     }
                     if self.phase == Phase::Tunnel {
@@ -833,7 +686,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     self.s_rx.consume(step.consumed);
                     self.txn.response_in_body = false;
                     if self.sside.response_complete() {
-                        self.response_done(t, cfg, sh, now);
+                        self.response_done(cx);
                         return true;
                     }
                 }
@@ -843,20 +696,20 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         }
         // The server closed: the end of a read-until-close body, or a failure.
         if let Some(link) = self.srv
-            && link.eof
+            && link.state == LinkState::Eof
             && self.s_rx.is_empty()
             && self.phase == Phase::Exchange
         {
             match self.sside.on_eof() {
                 Ok(crate::http::Eof::EndOfBody) => {
-                    self.response_done(t, cfg, sh, now);
+                    self.response_done(cx);
                 }
                 Ok(crate::http::Eof::Idle) if !self.sside.response_complete() => {
                     // Closed before a single response byte.
-                    self.response_error(t, cfg, sh, now, HttpError::Truncated);
+                    self.response_error(cx, HttpError::Truncated);
                 }
                 Ok(crate::http::Eof::Idle) => {}
-                Err(e) => self.response_error(t, cfg, sh, now, e),
+                Err(e) => self.response_error(cx, e),
             }
             return true;
         }
@@ -864,13 +717,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Writes the response head for the client. Returns false if the session failed.
-    fn on_response_head<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) -> bool {
+    fn on_response_head<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let resp = self.sside.response();
         let req = self.cside.request();
         self.txn.response_in_body = true;
@@ -885,21 +732,21 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 match write_response(resp, &rw, self.c_tx.space()) {
                     Ok(n) => self.c_tx.commit(n),
                     Err(e) => {
-                        self.response_error(t, cfg, sh, now, e);
+                        self.response_error(cx, e);
                         return false;
                     }
                 }
             }
             return true;
         }
-        let fe = &cfg.frontends[self.origin.frontend];
-        let (Some(backend_id), Some(server)) = (self.txn.backend, self.txn.server) else {
+        let fe = &cx.cfg.frontends[self.origin.frontend];
+        let (Some(backend_id), Some(server)) = (self.txn.asg.backend, self.txn.asg.server()) else {
             return false;
         };
-        let be = &cfg.backends[backend_id];
+        let be = &cx.cfg.backends[backend_id];
         let status = resp.status().unwrap_or(0);
         self.txn.status = Some(status);
-        self.txn.response_at = Some(now);
+        self.txn.response_at = Some(cx.now);
         let plan = plan_response(
             HttpMode::KeepAlive,
             req,
@@ -929,7 +776,9 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             (Some(policy), Some(value)) => Some(ResponseCookie {
                 policy,
                 server_value: value.as_bytes(),
-                direct: self.txn.cookie_direct,
+                // The request's cookie named the server that answered (never true after a
+                // redispatch, which drops the pin).
+                direct: self.txn.asg.pinned == Some(server),
             }),
             _ => None,
         };
@@ -952,17 +801,17 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         match write_response(resp, &rw, self.c_tx.space()) {
             Ok(n) => self.c_tx.commit(n),
             Err(e) => {
-                self.response_error(t, cfg, sh, now, e);
+                self.response_error(cx, e);
                 return false;
             }
         }
         self.txn.response_started = true;
-        let brt = &mut sh.backends[backend_id];
+        let brt = &mut cx.sh.backends[backend_id];
         brt.counters.count_status(status);
         if let Some(s) = brt.servers.get_mut(server) {
             s.counters.count_status(status);
         }
-        sh.frontends[self.origin.frontend]
+        cx.sh.frontends[self.origin.frontend]
             .counters
             .count_status(status);
         if self.sside.body_length() == crate::http::BodyLength::Tunnel {
@@ -972,27 +821,22 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// The response is complete: end the transaction and decide what comes next.
-    fn response_done<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) {
+    fn response_done<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
         let plan = self.txn.plan.unwrap_or(Persistence {
             client: Persist::Close,
             server: Persist::Close,
         });
-        self.release_slot(sh);
-        self.log(t, cfg, sh, now);
-        let keep_server = plan.server == Persist::KeepAlive && self.srv.is_some_and(|l| !l.eof);
+        self.release_slot(cx.sh);
+        self.log(cx);
+        let keep_server = plan.server == Persist::KeepAlive
+            && self.srv.is_some_and(|l| l.state != LinkState::Eof);
         if !keep_server {
-            self.drop_server(t, false);
+            self.drop_server(cx.net, false);
         }
         self.served += 1;
         match self.cside.finish_exchange(plan.client) {
             Next::ReadNext if !self.client_eof => {
-                self.txn = Txn::new(now);
+                self.txn = Txn::new(cx.now);
                 self.phase = Phase::Request;
             }
             _ => self.phase = Phase::Close,
@@ -1000,18 +844,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// The server's response could not be forwarded.
-    fn response_error<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        e: HttpError,
-    ) {
-        if let Some(b) = self.txn.backend {
-            let brt = &mut sh.backends[b];
+    fn response_error<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, e: HttpError) {
+        if let Some(b) = self.txn.asg.backend {
+            let brt = &mut cx.sh.backends[b];
             brt.counters.response_errors += 1;
-            if let Some(s) = self.txn.server.and_then(|s| brt.servers.get_mut(s)) {
+            if let Some(s) = self.txn.asg.server().and_then(|s| brt.servers.get_mut(s)) {
                 s.counters.response_errors += 1;
             }
         }
@@ -1023,22 +860,16 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let status = e.status(Direction::Response);
         let cause = if status == 500 { b'P' } else { b'S' };
         if self.txn.response_started {
-            if let Some(b) = self.txn.backend {
-                sh.backends[b].counters.server_aborts += 1;
+            if let Some(b) = self.txn.asg.backend {
+                cx.sh.backends[b].counters.server_aborts += 1;
             }
-            self.abort_all(t, cfg, sh, now, [cause, phase]);
+            self.abort_all(cx, [cause, phase]);
         } else {
-            self.fail(t, cfg, sh, now, status, [cause, phase]);
+            self.fail(cx, status, [cause, phase]);
         }
     }
 
-    fn tunnel<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        _cfg: &Config,
-        _sh: &mut Shared,
-        _now: Instant,
-    ) -> bool {
+    fn tunnel<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let Some(link) = self.srv else {
             self.phase = Phase::Close;
             return true;
@@ -1051,10 +882,10 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.s_rx.consume(n);
         progress |= n > 0;
         if (self.client_eof && self.c_rx.is_empty() && self.s_tx.is_empty())
-            || (link.eof && self.s_rx.is_empty())
+            || (link.state == LinkState::Eof && self.s_rx.is_empty())
         {
-            self.release_slot(_sh);
-            self.log(t, _cfg, _sh, _now);
+            self.release_slot(cx.sh);
+            self.log(cx);
             self.phase = Phase::Close;
             progress = true;
         }
@@ -1068,26 +899,23 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     fn answer_stopped<T: Transport<Conn = C>>(
         &mut self,
         verdict: RequestVerdict<'_>,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
+        cx: &mut Ctx<'_, T>,
         count_denial: impl FnOnce(&mut Shared),
     ) {
         match verdict {
             RequestVerdict::Forward => return,
             RequestVerdict::Deny(status) => {
-                count_denial(sh);
+                count_denial(cx.sh);
                 self.txn.term = *b"PR--";
-                self.reply(responses::error_response(status), status, sh);
+                self.reply(responses::error_response(status), status, cx.sh);
             }
             RequestVerdict::Redirect(r) => {
                 let location = redirect_location(r, self.cside.request());
                 let page = redirect_response(r.code, &location);
-                self.reply_owned(page, r.code, sh);
+                self.reply_owned(page, r.code, cx.sh);
             }
         }
-        self.log(t, cfg, sh, now);
+        self.log(cx);
     }
 
     /// Sends a static answer, then closes.
@@ -1119,60 +947,40 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     }
 
     /// Answers with HAProxy's error page for `status`, ending the session.
-    fn fail<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        status: u16,
-        term: [u8; 2],
-    ) {
-        self.release_slot(sh);
-        self.drop_server(t, true);
+    fn fail<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, status: u16, term: [u8; 2]) {
+        self.release_slot(cx.sh);
+        self.drop_server(cx.net, true);
         self.txn.term[0] = term[0];
         self.txn.term[1] = term[1];
         if self.txn.response_started {
-            self.abort_all(t, cfg, sh, now, term);
+            self.abort_all(cx, term);
             return;
         }
-        self.reply(responses::error_response(status), status, sh);
-        self.log(t, cfg, sh, now);
+        self.reply(responses::error_response(status), status, cx.sh);
+        self.log(cx);
     }
 
     /// Resets both connections (nothing sensible can be sent any more).
-    fn abort_all<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        term: [u8; 2],
-    ) {
-        self.release_slot(sh);
-        self.drop_server(t, true);
+    fn abort_all<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, term: [u8; 2]) {
+        self.release_slot(cx.sh);
+        self.drop_server(cx.net, true);
         self.txn.term[0] = term[0];
         self.txn.term[1] = term[1];
-        self.log(t, cfg, sh, now);
-        t.abort(self.client);
+        self.log(cx);
+        cx.net.abort(self.client);
         self.phase = Phase::Done;
     }
 
-    fn client_failed<T: Transport<Conn = C>>(&mut self, t: &mut T, sh: &mut Shared, _now: Instant) {
-        self.release_slot(sh);
-        self.drop_server(t, true);
-        sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-        t.abort(self.client);
+    fn client_failed<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
+        self.release_slot(cx.sh);
+        self.drop_server(cx.net, true);
+        cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+        cx.net.abort(self.client);
         self.phase = Phase::Done;
     }
 
     fn release_slot(&mut self, sh: &mut Shared) {
-        if self.txn.holds_slot
-            && let (Some(b), Some(s)) = (self.txn.backend, self.txn.server)
-        {
-            sh.backends[b].release(s);
-        }
-        self.txn.holds_slot = false;
+        self.txn.asg.release_slot(sh);
     }
 
     fn drop_server<T: Transport<Conn = C>>(&mut self, t: &mut T, abort: bool) {
@@ -1190,15 +998,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     fn serve_stats<T: Transport<Conn = C>>(
         &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
+        cx: &mut Ctx<'_, T>,
         page: &crate::config::Stats,
         backend: Option<usize>,
     ) {
         if let Some(b) = backend {
-            self.txn.backend = Some(b);
+            self.txn.asg.backend = Some(b);
         }
         let authorized = page.auth.is_empty()
             || self
@@ -1207,8 +1012,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 .header("authorization")
                 .is_some_and(|v| stats::basic_auth_ok(v, &page.auth));
         if !authorized {
-            self.reply_owned(stats::UNAUTHORIZED.to_vec(), 401, sh);
-            self.log(t, cfg, sh, now);
+            self.reply_owned(stats::UNAUTHORIZED.to_vec(), 401, cx.sh);
+            self.log(cx);
             return;
         }
         let target = self.cside.request().target().unwrap_or("/");
@@ -1216,9 +1021,9 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let csv = target.get(page.uri.len()..).unwrap_or("").contains(";csv");
         let mut body = String::new();
         if csv {
-            stats::render_csv(&mut body, cfg, sh, now);
+            stats::render_csv(&mut body, cx.cfg, cx.sh, cx.now);
         } else {
-            stats::render_html(&mut body, cfg, sh, now, page);
+            stats::render_html(&mut body, cx.cfg, cx.sh, cx.now, page);
         }
         let mut out = String::with_capacity(body.len() + 200);
         let _ = write!(
@@ -1236,9 +1041,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         }
         out.push_str("\r\n");
         out.push_str(&body);
-        self.reply_owned(out.into_bytes(), 200, sh);
-        self.txn.server = None;
-        self.log(t, cfg, sh, now);
+        self.reply_owned(out.into_bytes(), 200, cx.sh);
+        self.log(cx);
     }
 
     // ---- timeouts -----------------------------------------------------------------------
@@ -1246,7 +1050,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     /// The next instant at which this session has something to do by itself.
     pub(crate) fn deadline(&self, cfg: &Config) -> Option<Instant> {
         let fe = &cfg.frontends[self.origin.frontend];
-        let be = self.txn.backend.and_then(|b| cfg.backends.get(b));
+        let be = self.txn.asg.backend.and_then(|b| cfg.backends.get(b));
         match self.phase {
             Phase::Request => {
                 let request = fe.timeouts.http_request.or(fe.timeouts.client);
@@ -1256,7 +1060,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             Phase::Exchange | Phase::Tunnel => {
                 let server = self
                     .srv
-                    .filter(|l| l.connected)
+                    .filter(|l| l.connected())
                     .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server)));
                 let client = deadline(self.client_active_at, fe.timeouts.client);
                 earliest(server, client)
@@ -1266,68 +1070,65 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         }
     }
 
-    fn check_timeouts<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) {
-        let fe = &cfg.frontends[self.origin.frontend];
-        let be = self.txn.backend.and_then(|b| cfg.backends.get(b));
+    fn check_timeouts<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
+        let fe = &cx.cfg.frontends[self.origin.frontend];
+        let be = self.txn.asg.backend.and_then(|b| cx.cfg.backends.get(b));
         match self.phase {
             Phase::Request => {
                 let request = fe.timeouts.http_request.or(fe.timeouts.client);
-                if deadline(self.txn.start, request).is_some_and(|d| now >= d) {
+                if deadline(self.txn.start, request).is_some_and(|d| cx.now >= d) {
                     if self.served > 0 && self.c_rx.is_empty() && self.txn.bytes_in == 0 {
                         // An idle keep-alive connection: close it quietly.
                         self.txn.unlogged = true;
                         self.phase = Phase::Close;
                     } else {
-                        sh.frontends[self.origin.frontend].counters.request_errors += 1;
-                        self.fail(t, cfg, sh, now, 408, *b"cR");
+                        cx.sh.frontends[self.origin.frontend]
+                            .counters
+                            .request_errors += 1;
+                        self.fail(cx, 408, *b"cR");
                     }
                 }
             }
             Phase::Queued { until } => {
-                if until.is_some_and(|d| now >= d) {
-                    if let Some(b) = self.txn.backend {
-                        sh.backends[b].leave_queue(me.slot, me.generation);
+                if until.is_some_and(|d| cx.now >= d) {
+                    if let Some(b) = self.txn.asg.backend {
+                        cx.sh.backends[b].leave_queue(me.slot, me.generation);
                     }
-                    self.fail(t, cfg, sh, now, 503, *b"sQ");
+                    self.fail(cx, 503, *b"sQ");
                 }
             }
             Phase::Connect { until } => {
-                if until.is_some_and(|d| now >= d) {
-                    self.connect_failed(t, cfg, sh, now);
+                if until.is_some_and(|d| cx.now >= d) {
+                    self.connect_failed(cx);
                 }
             }
             Phase::Exchange | Phase::Tunnel => {
                 let server_timeout = be.and_then(|b| b.timeouts.server);
                 if let Some(link) = self.srv
-                    && link.connected
-                    && deadline(link.active_at, server_timeout).is_some_and(|d| now >= d)
+                    && link.connected()
+                    && deadline(link.active_at, server_timeout).is_some_and(|d| cx.now >= d)
                 {
-                    if let Some(b) = self.txn.backend {
-                        sh.backends[b].counters.response_errors += 1;
+                    if let Some(b) = self.txn.asg.backend {
+                        cx.sh.backends[b].counters.response_errors += 1;
                     }
                     if self.txn.response_started {
-                        self.abort_all(t, cfg, sh, now, *b"sD");
+                        self.abort_all(cx, *b"sD");
                     } else {
-                        self.fail(t, cfg, sh, now, 504, *b"sH");
+                        self.fail(cx, 504, *b"sH");
                     }
                     return;
                 }
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d) {
-                    sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-                    self.abort_all(t, cfg, sh, now, *b"cD");
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| cx.now >= d)
+                {
+                    cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+                    self.abort_all(cx, *b"cD");
                 }
             }
             Phase::Reply | Phase::Close => {
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d) {
-                    t.abort(self.client);
-                    self.drop_server(t, true);
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| cx.now >= d)
+                {
+                    cx.net.abort(self.client);
+                    self.drop_server(cx.net, true);
                     self.phase = Phase::Done;
                 }
             }
@@ -1337,18 +1138,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     // ---- logging and teardown -----------------------------------------------------------
 
-    fn log<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) {
+    fn log<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
         if self.txn.logged || self.txn.unlogged {
             return;
         }
         self.txn.logged = true;
-        let fe = &cfg.frontends[self.origin.frontend];
+        let fe = &cx.cfg.frontends[self.origin.frontend];
         if fe.log.targets.is_empty() || fe.log.format == LogFormat::Default {
             return;
         }
@@ -1359,28 +1154,25 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         {
             return;
         }
-        write_http_log(self, cfg, sh, now, fe);
-        sh.send_line(t, &fe.log.targets, Level::Info, now);
+        write_http_log(self, cx.cfg, cx.sh, cx.now, fe);
+        cx.send_line(&fe.log.targets, Level::Info);
     }
 
     /// Gives the buffers back and releases whatever the session still holds.
-    pub(crate) fn teardown<T: Transport<Conn = C>>(
-        mut self,
-        t: &mut T,
-        sh: &mut Shared,
-        me: Waiter,
-    ) {
+    pub(crate) fn teardown<T: Transport<Conn = C>>(mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
         if self.phase != Phase::Done {
-            self.drop_server(t, true);
-            t.abort(self.client);
+            self.drop_server(cx.net, true);
+            cx.net.abort(self.client);
         }
-        self.release_slot(sh);
-        if let Some(b) = self.txn.backend {
-            sh.backends[b].leave_queue(me.slot, me.generation);
+        self.release_slot(cx.sh);
+        if let Some(b) = self.txn.asg.backend {
+            cx.sh.backends[b].leave_queue(me.slot, me.generation);
         }
-        sh.frontends[self.origin.frontend].counters.session_ended();
+        cx.sh.frontends[self.origin.frontend]
+            .counters
+            .session_ended();
         for buf in [self.c_rx, self.s_tx, self.s_rx, self.c_tx] {
-            sh.pool.give(buf);
+            cx.sh.pool.give(buf);
         }
     }
 }
@@ -1407,10 +1199,10 @@ fn write_http_log<C: Copy + Eq + core::fmt::Debug>(
     fe: &Frontend,
 ) {
     let txn = &s.txn;
-    let be = txn.backend.and_then(|b| cfg.backends.get(b));
-    let brt = txn.backend.and_then(|b| sh.backends.get(b));
+    let be = txn.asg.backend.and_then(|b| cfg.backends.get(b));
+    let brt = txn.asg.backend.and_then(|b| sh.backends.get(b));
     let server_name = be
-        .zip(txn.server)
+        .zip(txn.asg.server())
         .and_then(|(b, i)| b.servers.get(i))
         .map(|srv| srv.name.as_str());
     let t_queue = match (txn.queued_at, txn.dequeued_at) {
@@ -1428,12 +1220,13 @@ fn write_http_log<C: Copy + Eq + core::fmt::Debug>(
         t_request: txn.head_at.map(|h| h.millis_since(txn.start)),
         t_queue,
         t_connect: txn
+            .asg
             .connected_at
-            .zip(txn.connect_start)
+            .zip(txn.asg.connect_start)
             .map(|(c, s)| c.millis_since(s)),
         t_response: txn
             .response_at
-            .zip(txn.connected_at)
+            .zip(txn.asg.connected_at)
             .map(|(r, c)| r.millis_since(c)),
         t_total: now.millis_since(txn.start),
         status: txn.status,
@@ -1443,10 +1236,10 @@ fn write_http_log<C: Copy + Eq + core::fmt::Debug>(
             u64::from(sh.active_sessions),
             u64::from(sh.frontends[s.origin.frontend].counters.scur),
             brt.map_or(0, |b| u64::from(b.counters.scur)),
-            brt.zip(txn.server)
+            brt.zip(txn.asg.server())
                 .and_then(|(b, i)| b.servers.get(i))
                 .map_or(0, |srv| u64::from(srv.active)),
-            u64::from(txn.retries),
+            u64::from(txn.asg.retries),
         ],
         queues: [0, brt.map_or(0, |b| b.queue.len() as u64)],
         request_line: &txn.request_line,

@@ -13,15 +13,17 @@
 //! ```
 
 use super::balance::{LbKey, Pick};
-use super::dispatch::{AfterFailure, after_failure, choose};
+use super::context::Ctx;
+use super::dispatch::choose;
 use super::log::TrafficRecord;
 use super::pool::Buf;
 use super::server::Waiter;
+use super::server_link::{self, Assignment, Attempt, LbInput, LinkState, Progress, ServerLink};
 use super::shared::{Origin, Shared};
 use super::time::{Instant, deadline, earliest};
 use super::transport::{ConnState, Transport};
 use super::{Status, recv_into, send_from};
-use crate::config::{Balance, Config, Level, LogFormat};
+use crate::config::{Config, Level, LogFormat};
 
 const MAX_ROUNDS: usize = 8;
 
@@ -43,28 +45,24 @@ enum Phase {
 pub(crate) struct TcpSession<C> {
     client: C,
     origin: Origin,
-    backend: Option<usize>,
-    server: Option<usize>,
-    srv: Option<C>,
+    /// The backend, the server and the connection attempts.
+    asg: Assignment,
+    srv: Option<ServerLink<C>>,
     /// Client to server.
     up: Buf,
     /// Server to client.
     down: Buf,
     phase: Phase,
-    holds_slot: bool,
-    retries: u32,
+    // The four half-close facts are independent of the phase and of each other: in `Relay`
+    // either direction may close first and the other keeps flowing.
     client_eof: bool,
-    server_eof: bool,
     /// FIN relayed to the server / to the client.
     server_shut: bool,
     client_shut: bool,
     start: Instant,
     queued_at: Option<Instant>,
     dequeued_at: Option<Instant>,
-    connect_start: Option<Instant>,
-    connected_at: Option<Instant>,
     client_active_at: Instant,
-    server_active_at: Instant,
     bytes_in: u64,
     bytes_out: u64,
     term: [u8; 2],
@@ -82,25 +80,18 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         TcpSession {
             client,
             origin,
-            backend,
-            server: None,
+            asg: Assignment::to_backend(backend),
             srv: None,
             up,
             down,
             phase: Phase::Dispatch,
-            holds_slot: false,
-            retries: 0,
             client_eof: false,
-            server_eof: false,
             server_shut: false,
             client_shut: false,
             start: now,
             queued_at: None,
             dequeued_at: None,
-            connect_start: None,
-            connected_at: None,
             client_active_at: now,
-            server_active_at: now,
             bytes_in: 0,
             bytes_out: 0,
             term: *b"--",
@@ -110,30 +101,27 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
     /// The backend this session waits for, if it is queued.
     pub(crate) fn queued_backend(&self) -> Option<usize> {
         matches!(self.phase, Phase::Queued { .. })
-            .then_some(self.backend)
+            .then_some(self.asg.backend)
             .flatten()
     }
 
     pub(crate) fn step<T: Transport<Conn = C>>(
         &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
+        cx: &mut Ctx<'_, T>,
         me: Waiter,
     ) -> Status {
         for _ in 0..MAX_ROUNDS {
             let progress = match self.phase {
-                Phase::Dispatch | Phase::Queued { .. } => self.dispatch(t, cfg, sh, now, me),
-                Phase::Connect { .. } => self.check_connect(t, cfg, sh, now),
-                Phase::Relay => self.relay(t, cfg, sh, now),
+                Phase::Dispatch | Phase::Queued { .. } => self.dispatch(cx, me),
+                Phase::Connect { .. } => self.check_connect(cx),
+                Phase::Relay => self.relay(cx),
                 Phase::Done => return Status::Done,
             };
             if !progress {
                 break;
             }
         }
-        self.check_timeouts(t, cfg, sh, now, me);
+        self.check_timeouts(cx, me);
         if self.phase == Phase::Done {
             Status::Done
         } else {
@@ -141,43 +129,41 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         }
     }
 
-    fn dispatch<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) -> bool {
+    fn dispatch<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) -> bool {
         // A client that gives up while queued ends the session.
-        if matches!(t.state(self.client), ConnState::Failed | ConnState::Closed) {
-            self.end(t, cfg, sh, now, *b"CQ", true);
+        if matches!(
+            cx.net.state(self.client),
+            ConnState::Failed | ConnState::Closed
+        ) {
+            self.end(cx, *b"CQ", true);
             return true;
         }
         let Some((backend_id, be)) = self
+            .asg
             .backend
-            .and_then(|b| cfg.backends.get(b).map(|be| (b, be)))
+            .and_then(|b| cx.cfg.backends.get(b).map(|be| (b, be)))
         else {
-            self.end(t, cfg, sh, now, *b"SC", false);
+            self.end(cx, *b"SC", false);
             return true;
         };
-        let key = (be.balance == Balance::Source).then(|| LbKey::Source(self.origin.peer.ip()));
-        let brt = &mut sh.backends[backend_id];
+        let input = self.lb_input();
+        let key = LbKey::of(be.balance, input.client, input.target);
+        let brt = &mut cx.sh.backends[backend_id];
         match choose(be, brt, None, key, None) {
             Pick::Server(i) => {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
-                    self.dequeued_at = Some(now);
+                    self.dequeued_at = Some(cx.now);
                 }
-                self.start_server(t, cfg, sh, now, i);
+                self.start_server(cx, i);
                 true
             }
             Pick::Queue(_) => {
                 if self.phase == Phase::Dispatch {
                     brt.join_queue(me);
-                    self.queued_at = Some(now);
+                    self.queued_at = Some(cx.now);
                     self.phase = Phase::Queued {
-                        until: deadline(now, be.timeouts.queue),
+                        until: deadline(cx.now, be.timeouts.queue),
                     };
                     return true;
                 }
@@ -187,213 +173,155 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
                 }
-                self.end(t, cfg, sh, now, *b"SC", false);
+                self.end(cx, *b"SC", false);
                 true
             }
         }
     }
 
-    fn start_server<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        i: usize,
-    ) {
-        let Some((backend_id, be)) = self
-            .backend
-            .and_then(|b| cfg.backends.get(b).map(|be| (b, be)))
-        else {
-            return;
-        };
-        let Some(server) = be.servers.get(i) else {
-            return;
-        };
-        if !self.holds_slot {
-            sh.backends[backend_id].acquire(i);
-            self.holds_slot = true;
-        }
-        self.server = Some(i);
-        self.connect_start = Some(now);
-        match t.connect(server.addr) {
-            Ok(conn) => {
-                self.srv = Some(conn);
-                self.phase = Phase::Connect {
-                    until: deadline(now, be.timeouts.connect),
-                };
-            }
-            Err(_) => {
-                self.phase = Phase::Connect { until: Some(now) };
-                self.connect_failed(t, cfg, sh, now);
-            }
+    /// What the balancer may hash: the client only, TCP has no URI.
+    fn lb_input(&self) -> LbInput<'static> {
+        LbInput {
+            client: self.origin.peer.ip(),
+            target: None,
         }
     }
 
-    fn check_connect<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) -> bool {
-        let Some(conn) = self.srv else {
-            self.connect_failed(t, cfg, sh, now);
+    fn start_server<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, i: usize) {
+        let input = self.lb_input();
+        let attempt = server_link::connect(cx, &mut self.asg, i, input);
+        self.on_attempt(cx, attempt);
+    }
+
+    fn on_attempt<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, attempt: Attempt<C>) {
+        match attempt {
+            Attempt::Connecting { link, until } => {
+                self.srv = Some(link);
+                self.phase = Phase::Connect { until };
+            }
+            Attempt::GaveUp => self.end(cx, *b"SC", false),
+        }
+    }
+
+    fn check_connect<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
+        let Some(link) = self.srv.as_mut() else {
+            self.connect_failed(cx);
             return true;
         };
-        match t.state(conn) {
-            ConnState::Open | ConnState::PeerClosed => {
-                self.connected_at = Some(now);
-                self.server_active_at = now;
+        match server_link::poll_connect(cx, &mut self.asg, link) {
+            Progress::Connected => {
                 self.phase = Phase::Relay;
                 true
             }
-            ConnState::Connecting => false,
-            ConnState::Failed | ConnState::Closed => {
-                self.connect_failed(t, cfg, sh, now);
+            Progress::Pending => false,
+            Progress::Failed => {
+                self.connect_failed(cx);
                 true
             }
         }
     }
 
-    fn connect_failed<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) {
-        if let Some(conn) = self.srv.take() {
-            t.abort(conn);
+    fn connect_failed<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
+        if let Some(link) = self.srv.take() {
+            cx.net.abort(link.conn);
         }
-        let (Some(backend_id), Some(server)) = (self.backend, self.server) else {
-            self.end(t, cfg, sh, now, *b"SC", false);
-            return;
-        };
-        let Some(be) = cfg.backends.get(backend_id) else {
-            return;
-        };
-        let brt = &mut sh.backends[backend_id];
-        brt.counters.connect_errors += 1;
-        let server_up = brt.servers.get(server).is_some_and(|s| s.is_up());
-        if let Some(s) = brt.servers.get_mut(server) {
-            s.counters.connect_errors += 1;
-        }
-        match after_failure(be, self.retries, server_up) {
-            AfterFailure::GiveUp => self.end(t, cfg, sh, now, *b"SC", false),
-            AfterFailure::RetrySame => {
-                self.retries += 1;
-                brt.counters.retries += 1;
-                if let Some(s) = brt.servers.get_mut(server) {
-                    s.counters.retries += 1;
-                }
-                self.start_server(t, cfg, sh, now, server);
-            }
-            AfterFailure::Redispatch => {
-                self.retries += 1;
-                brt.counters.redispatches += 1;
-                if let Some(s) = brt.servers.get_mut(server) {
-                    s.counters.redispatches += 1;
-                }
-                brt.release(server);
-                self.holds_slot = false;
-                match choose(be, brt, None, None, Some(server)) {
-                    Pick::Server(i) => self.start_server(t, cfg, sh, now, i),
-                    Pick::Queue(_) | Pick::Unavailable => self.end(t, cfg, sh, now, *b"SC", false),
-                }
-            }
-        }
+        let input = self.lb_input();
+        let attempt = server_link::retry(cx, &mut self.asg, input);
+        self.on_attempt(cx, attempt);
     }
 
-    fn relay<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-    ) -> bool {
-        let Some(srv) = self.srv else {
-            self.end(t, cfg, sh, now, *b"SD", true);
+    fn relay<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
+        let Some(srv) = self.srv.map(|l| l.conn) else {
+            self.end(cx, *b"SD", true);
             return true;
         };
-        let cstate = t.state(self.client);
-        let sstate = t.state(srv);
+        let cstate = cx.net.state(self.client);
+        let sstate = cx.net.state(srv);
         if cstate == ConnState::Failed {
-            sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-            self.end(t, cfg, sh, now, *b"CD", true);
+            cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
+            self.end(cx, *b"CD", true);
             return true;
         }
         if sstate == ConnState::Failed {
-            if let Some(b) = self.backend {
-                sh.backends[b].counters.server_aborts += 1;
+            if let Some(b) = self.asg.backend {
+                cx.sh.backends[b].counters.server_aborts += 1;
             }
-            self.end(t, cfg, sh, now, *b"SD", true);
+            self.end(cx, *b"SD", true);
             return true;
         }
         let mut progress = false;
         // Client -> server.
-        let n = recv_into(t, self.client, &mut self.up);
+        let n = recv_into(cx.net, self.client, &mut self.up);
         if n > 0 {
             progress = true;
-            self.client_active_at = now;
+            self.client_active_at = cx.now;
             self.bytes_in += n as u64;
-            sh.frontends[self.origin.frontend].counters.bytes_in += n as u64;
+            cx.sh.frontends[self.origin.frontend].counters.bytes_in += n as u64;
         }
-        let n = send_from(t, srv, &mut self.up);
+        let n = send_from(cx.net, srv, &mut self.up);
         if n > 0 {
             progress = true;
-            self.server_active_at = now;
-            self.count_backend(sh, n as u64, 0);
+            self.server_moved(cx.now);
+            self.count_backend(cx.sh, n as u64, 0);
         }
         // Server -> client.
-        let n = recv_into(t, srv, &mut self.down);
+        let n = recv_into(cx.net, srv, &mut self.down);
         if n > 0 {
             progress = true;
-            self.server_active_at = now;
-            self.count_backend(sh, 0, n as u64);
+            self.server_moved(cx.now);
+            self.count_backend(cx.sh, 0, n as u64);
         }
-        let n = send_from(t, self.client, &mut self.down);
+        let n = send_from(cx.net, self.client, &mut self.down);
         if n > 0 {
             progress = true;
-            self.client_active_at = now;
+            self.client_active_at = cx.now;
             self.bytes_out += n as u64;
-            sh.frontends[self.origin.frontend].counters.bytes_out += n as u64;
+            cx.sh.frontends[self.origin.frontend].counters.bytes_out += n as u64;
         }
         // Half-close: relay a FIN once everything before it is delivered.
         if !self.client_eof
-            && !t.state(self.client).peer_may_send()
-            && t.recv_available(self.client) == 0
+            && !cx.net.state(self.client).peer_may_send()
+            && cx.net.recv_available(self.client) == 0
         {
             self.client_eof = true;
             progress = true;
         }
-        if !self.server_eof && !t.state(srv).peer_may_send() && t.recv_available(srv) == 0 {
-            self.server_eof = true;
-            progress = true;
+        if let Some(link) = self.srv.as_mut() {
+            progress |= link.note_eof(cx.net);
         }
         if self.client_eof && self.up.is_empty() && !self.server_shut {
-            t.shutdown_write(srv);
+            cx.net.shutdown_write(srv);
             self.server_shut = true;
             progress = true;
         }
-        if self.server_eof && self.down.is_empty() && !self.client_shut {
-            t.shutdown_write(self.client);
+        if self.server_eof() && self.down.is_empty() && !self.client_shut {
+            cx.net.shutdown_write(self.client);
             self.client_shut = true;
             progress = true;
         }
         if self.server_shut && self.client_shut {
-            self.end(t, cfg, sh, now, *b"--", false);
+            self.end(cx, *b"--", false);
             return true;
         }
         progress
     }
 
+    fn server_moved(&mut self, now: Instant) {
+        if let Some(link) = self.srv.as_mut() {
+            link.active_at = now;
+        }
+    }
+
+    fn server_eof(&self) -> bool {
+        self.srv.is_some_and(|l| l.state == LinkState::Eof)
+    }
+
     fn count_backend(&self, sh: &mut Shared, to_server: u64, from_server: u64) {
-        if let Some(b) = self.backend {
+        if let Some(b) = self.asg.backend {
             let brt = &mut sh.backends[b];
             brt.counters.bytes_in += to_server;
             brt.counters.bytes_out += from_server;
-            if let Some(s) = self.server.and_then(|i| brt.servers.get_mut(i)) {
+            if let Some(s) = self.asg.server().and_then(|i| brt.servers.get_mut(i)) {
                 s.counters.bytes_in += to_server;
                 s.counters.bytes_out += from_server;
             }
@@ -402,45 +330,42 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
 
     pub(crate) fn deadline(&self, cfg: &Config) -> Option<Instant> {
         let fe = &cfg.frontends[self.origin.frontend];
-        let be = self.backend.and_then(|b| cfg.backends.get(b));
+        let be = self.asg.backend.and_then(|b| cfg.backends.get(b));
         match self.phase {
             Phase::Dispatch => Some(self.start),
             Phase::Queued { until } | Phase::Connect { until } => until,
             Phase::Relay => earliest(
                 deadline(self.client_active_at, fe.timeouts.client),
-                deadline(self.server_active_at, be.and_then(|b| b.timeouts.server)),
+                self.srv
+                    .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server))),
             ),
             Phase::Done => None,
         }
     }
 
-    fn check_timeouts<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        me: Waiter,
-    ) {
-        let fe = &cfg.frontends[self.origin.frontend];
-        let be = self.backend.and_then(|b| cfg.backends.get(b));
+    fn check_timeouts<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
+        let fe = &cx.cfg.frontends[self.origin.frontend];
+        let be = self.asg.backend.and_then(|b| cx.cfg.backends.get(b));
         match self.phase {
-            Phase::Queued { until } if until.is_some_and(|d| now >= d) => {
-                if let Some(b) = self.backend {
-                    sh.backends[b].leave_queue(me.slot, me.generation);
+            Phase::Queued { until } if until.is_some_and(|d| cx.now >= d) => {
+                if let Some(b) = self.asg.backend {
+                    cx.sh.backends[b].leave_queue(me.slot, me.generation);
                 }
-                self.end(t, cfg, sh, now, *b"sQ", false);
+                self.end(cx, *b"sQ", false);
             }
-            Phase::Connect { until } if until.is_some_and(|d| now >= d) => {
-                self.connect_failed(t, cfg, sh, now);
+            Phase::Connect { until } if until.is_some_and(|d| cx.now >= d) => {
+                self.connect_failed(cx);
             }
             Phase::Relay => {
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| now >= d) {
-                    self.end(t, cfg, sh, now, *b"cD", true);
-                } else if deadline(self.server_active_at, be.and_then(|b| b.timeouts.server))
-                    .is_some_and(|d| now >= d)
+                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| cx.now >= d)
                 {
-                    self.end(t, cfg, sh, now, *b"sD", true);
+                    self.end(cx, *b"cD", true);
+                } else if self
+                    .srv
+                    .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server)))
+                    .is_some_and(|d| cx.now >= d)
+                {
+                    self.end(cx, *b"sD", true);
                 }
             }
             _ => {}
@@ -448,63 +373,46 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
     }
 
     /// Ends the session: closes (or resets) both connections and logs.
-    fn end<T: Transport<Conn = C>>(
-        &mut self,
-        t: &mut T,
-        cfg: &Config,
-        sh: &mut Shared,
-        now: Instant,
-        term: [u8; 2],
-        abort: bool,
-    ) {
+    fn end<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, term: [u8; 2], abort: bool) {
         if self.phase == Phase::Done {
             return;
         }
         self.term = term;
-        if let Some(conn) = self.srv.take() {
+        if let Some(conn) = self.srv.take().map(|l| l.conn) {
             if abort {
-                t.abort(conn);
+                cx.net.abort(conn);
             } else {
-                t.close(conn);
+                cx.net.close(conn);
             }
         }
         if abort {
-            t.abort(self.client);
+            cx.net.abort(self.client);
         } else {
-            t.close(self.client);
+            cx.net.close(self.client);
         }
-        self.release_slot(sh);
+        self.asg.release_slot(cx.sh);
         self.phase = Phase::Done;
-        self.log(t, cfg, sh, now);
+        self.log(cx);
     }
 
-    fn release_slot(&mut self, sh: &mut Shared) {
-        if self.holds_slot
-            && let (Some(b), Some(s)) = (self.backend, self.server)
-        {
-            sh.backends[b].release(s);
-        }
-        self.holds_slot = false;
-    }
-
-    fn log<T: Transport<Conn = C>>(&self, t: &mut T, cfg: &Config, sh: &mut Shared, now: Instant) {
-        let fe = &cfg.frontends[self.origin.frontend];
+    fn log<T: Transport<Conn = C>>(&self, cx: &mut Ctx<'_, T>) {
+        let fe = &cx.cfg.frontends[self.origin.frontend];
         if fe.log.targets.is_empty() || fe.log.format == LogFormat::Default {
             return;
         }
         if fe.log.dontlognull && self.bytes_in == 0 {
             return;
         }
-        let be = self.backend.and_then(|b| cfg.backends.get(b));
-        let brt = self.backend.and_then(|b| sh.backends.get(b));
+        let be = self.asg.backend.and_then(|b| cx.cfg.backends.get(b));
+        let brt = self.asg.backend.and_then(|b| cx.sh.backends.get(b));
         let record = TrafficRecord {
             client: self.origin.peer,
             local: self.origin.local,
-            date: sh.clock.civil(self.start),
+            date: cx.sh.clock.civil(self.start),
             frontend: &fe.name,
             backend: be.map(|b| b.name.as_str()),
             server: be
-                .zip(self.server)
+                .zip(self.asg.server())
                 .and_then(|(b, i)| b.servers.get(i))
                 .map(|s| s.name.as_str()),
             t_request: None,
@@ -514,49 +422,47 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
                 (None, _) => Some(0),
             },
             t_connect: self
+                .asg
                 .connected_at
-                .zip(self.connect_start)
+                .zip(self.asg.connect_start)
                 .map(|(c, s)| c.millis_since(s)),
             t_response: None,
-            t_total: now.millis_since(self.start),
+            t_total: cx.now.millis_since(self.start),
             status: None,
             bytes_out: self.bytes_out,
             termination: [self.term[0], self.term[1], b'-', b'-'],
             conns: [
-                u64::from(sh.active_sessions),
-                u64::from(sh.frontends[self.origin.frontend].counters.scur),
+                u64::from(cx.sh.active_sessions),
+                u64::from(cx.sh.frontends[self.origin.frontend].counters.scur),
                 brt.map_or(0, |b| u64::from(b.counters.scur)),
-                brt.zip(self.server)
+                brt.zip(self.asg.server())
                     .and_then(|(b, i)| b.servers.get(i))
                     .map_or(0, |s| u64::from(s.active)),
-                u64::from(self.retries),
+                u64::from(self.asg.retries),
             ],
             queues: [0, brt.map_or(0, |b| b.queue.len() as u64)],
             request_line: "",
         };
-        sh.line.clear();
-        record.write_tcplog(&mut sh.line);
-        sh.send_line(t, &fe.log.targets, Level::Info, now);
+        cx.sh.line.clear();
+        record.write_tcplog(&mut cx.sh.line);
+        cx.send_line(&fe.log.targets, Level::Info);
     }
 
-    pub(crate) fn teardown<T: Transport<Conn = C>>(
-        mut self,
-        t: &mut T,
-        sh: &mut Shared,
-        me: Waiter,
-    ) {
+    pub(crate) fn teardown<T: Transport<Conn = C>>(mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
         if self.phase != Phase::Done {
-            if let Some(conn) = self.srv.take() {
-                t.abort(conn);
+            if let Some(conn) = self.srv.take().map(|l| l.conn) {
+                cx.net.abort(conn);
             }
-            t.abort(self.client);
+            cx.net.abort(self.client);
         }
-        self.release_slot(sh);
-        if let Some(b) = self.backend {
-            sh.backends[b].leave_queue(me.slot, me.generation);
+        self.asg.release_slot(cx.sh);
+        if let Some(b) = self.asg.backend {
+            cx.sh.backends[b].leave_queue(me.slot, me.generation);
         }
-        sh.frontends[self.origin.frontend].counters.session_ended();
-        sh.pool.give(self.up);
-        sh.pool.give(self.down);
+        cx.sh.frontends[self.origin.frontend]
+            .counters
+            .session_ended();
+        cx.sh.pool.give(self.up);
+        cx.sh.pool.give(self.down);
     }
 }
