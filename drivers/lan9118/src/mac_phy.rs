@@ -8,21 +8,22 @@ use nic::{Duplex, LinkState, Speed};
 use tock_registers::LocalRegisterCopy;
 use tock_registers::interfaces::{Readable, Writeable};
 
-use super::Lan9118Bus;
-use super::bus::{Reg, regs};
+use hil::mmio::{Bus, reg};
+
 use super::driver::{Lan9118, Lan9118Error};
 use super::registers::{
     ANAR, BMCR, BMSR, INTERNAL_PHY_ADDRESS, MAC_CSR_CMD, MII_ACC, mac_csr, phy_reg,
 };
+use super::regs;
 
 /// Polls of a busy bit before giving up. QEMU needs 1; the datasheet's worst cases (a MAC CSR
 /// access takes a few MAC clocks, an MII frame 64 MDC clocks at 2.5 MHz, about 26 µs) are far
 /// below this many 32-bit bus reads.
 pub(crate) const BUSY_POLLS: u32 = 100_000;
 
-impl<B: Lan9118Bus> Lan9118<B> {
+impl<B: Bus> Lan9118<B> {
     fn wait_csr_idle(&self) -> Result<(), Lan9118Error> {
-        let cmd = Reg::new(&self.bus, regs::MAC_CSR_CMD);
+        let cmd = reg(&self.bus, regs::MAC_CSR_CMD);
         for _ in 0..BUSY_POLLS {
             if !cmd.is_set(MAC_CSR_CMD::CSR_BUSY) {
                 return Ok(());
@@ -34,20 +35,20 @@ impl<B: Lan9118Bus> Lan9118<B> {
     /// Reads MAC CSR `index`.
     pub(crate) fn csr_read(&self, index: u8) -> Result<u32, Lan9118Error> {
         self.wait_csr_idle()?;
-        Reg::new(&self.bus, regs::MAC_CSR_CMD).write(
+        reg(&self.bus, regs::MAC_CSR_CMD).write(
             MAC_CSR_CMD::CSR_BUSY::SET
                 + MAC_CSR_CMD::R_NOT_W::SET
                 + MAC_CSR_CMD::CSR_ADDRESS.val(u32::from(index)),
         );
         self.wait_csr_idle()?;
-        Ok(Reg::new(&self.bus, regs::MAC_CSR_DATA).get())
+        Ok(reg(&self.bus, regs::MAC_CSR_DATA).get())
     }
 
     /// Writes MAC CSR `index`.
     pub(crate) fn csr_write(&self, index: u8, value: u32) -> Result<(), Lan9118Error> {
         self.wait_csr_idle()?;
-        Reg::new(&self.bus, regs::MAC_CSR_DATA).set(value);
-        Reg::new(&self.bus, regs::MAC_CSR_CMD)
+        reg(&self.bus, regs::MAC_CSR_DATA).set(value);
+        reg(&self.bus, regs::MAC_CSR_CMD)
             .write(MAC_CSR_CMD::CSR_BUSY::SET + MAC_CSR_CMD::CSR_ADDRESS.val(u32::from(index)));
         self.wait_csr_idle()
     }

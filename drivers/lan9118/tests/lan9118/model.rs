@@ -19,7 +19,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use hal_vexpress::lan9118::Lan9118Bus;
+use hil::mmio::Bus;
 
 // ---- System CSR offsets (datasheet "System Control and Status Registers") ----
 pub const RX_DATA_FIFO: usize = 0x00;
@@ -371,7 +371,7 @@ impl Lan9118Model {
     }
 }
 
-impl Lan9118Bus for Lan9118Model {
+impl Bus for Lan9118Model {
     fn read(&self, offset: usize) -> u32 {
         let mut s = self.state.borrow_mut();
         if s.absent {

@@ -20,18 +20,18 @@ use tock_registers::LocalRegisterCopy;
 use tock_registers::fields::FieldValue;
 use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
 
-use super::bus::{Lan9118Bus, Mmio, Reg, RegDef, regs};
+use hil::mmio::{Bus, Reg, RegDef, reg};
+
 use super::mac_phy::BUSY_POLLS;
 use super::registers::{
     BYTE_TEST_VALUE, FIFO_INT, HW_CFG, ID_REV, INT, IRQ_CFG, MAC_CR, PHY_INT, PMT_CTRL, RX_CFG,
     RX_DP_CTRL, RX_FIFO_INF, RX_STATUS, TX_CFG, TX_CMD_A, TX_CMD_B, TX_FIFO_INF, TX_STATUS,
     mac_csr, phy_reg,
 };
+use super::regs;
 
-/// Register window of the LAN9118 on QEMU's vexpress-a9 (`hw/arm/vexpress.c`).
-pub const VEXPRESS_BASE: usize = 0x4E00_0000;
-/// Its GIC interrupt ID: motherboard line 15 = SPI 15 = ID 47, level-high.
-pub const VEXPRESS_GIC_IRQ: u32 = 47;
+/// Length of the register window in 32-bit bus mode.
+pub const WINDOW_LEN: usize = 0x100;
 
 /// Largest frame sent or delivered, header included, FCS excluded (smoltcp's Ethernet MTU).
 pub const MAX_FRAME_LEN: usize = 1514;
@@ -133,6 +133,27 @@ pub enum Lan9118Error {
     InvalidMacAddress(MacAddress),
 }
 
+// By hand rather than derived: `nic::MacAddress` has no `defmt::Format`.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Lan9118Error {
+    fn format(&self, f: defmt::Formatter) {
+        match self {
+            Lan9118Error::NoDevice { byte_test } => {
+                defmt::write!(f, "NoDevice {{ byte_test: {=u32:#x} }}", byte_test)
+            }
+            Lan9118Error::ResetTimeout => defmt::write!(f, "ResetTimeout"),
+            Lan9118Error::NotReady => defmt::write!(f, "NotReady"),
+            Lan9118Error::CsrTimeout => defmt::write!(f, "CsrTimeout"),
+            Lan9118Error::MiiTimeout => defmt::write!(f, "MiiTimeout"),
+            Lan9118Error::PhyResetTimeout => defmt::write!(f, "PhyResetTimeout"),
+            Lan9118Error::FifoControlTimeout => defmt::write!(f, "FifoControlTimeout"),
+            Lan9118Error::InvalidMacAddress(mac) => {
+                defmt::write!(f, "InvalidMacAddress({=[u8]:02x})", mac.0)
+            }
+        }
+    }
+}
+
 /// A frame whose status has been popped and validated; its data is still in the RX data FIFO.
 #[derive(Debug, Clone, Copy)]
 struct PendingRx {
@@ -152,7 +173,7 @@ enum RxDefect {
 }
 
 /// Driver for one SMSC LAN9118 in 32-bit bus mode.
-pub struct Lan9118<B: Lan9118Bus> {
+pub struct Lan9118<B: Bus> {
     pub(crate) bus: B,
     config: Config,
     mac: MacAddress,
@@ -172,20 +193,7 @@ pub struct Lan9118<B: Lan9118Bus> {
     full_duplex: bool,
 }
 
-impl Lan9118<Mmio> {
-    /// Brings up the LAN9118 whose registers are memory-mapped at `base`.
-    ///
-    /// # Safety
-    /// As [`Mmio::new`]: `base` is the chip's register window, mapped as device memory, and
-    /// nothing else accesses it while the driver lives.
-    pub unsafe fn new_mmio(base: usize, config: Config) -> Result<Self, Lan9118Error> {
-        // SAFETY: forwarded to this function's caller.
-        let bus = unsafe { Mmio::new(base) };
-        Self::new(bus, config)
-    }
-}
-
-impl<B: Lan9118Bus> Lan9118<B> {
+impl<B: Bus> Lan9118<B> {
     /// Resets and configures the chip behind `bus`: soft reset, station address, PHY
     /// autonegotiation, MAC filters, TX/RX on. Interrupts stay disabled (polled mode) until
     /// [`Nic::set_interrupts_enabled`]; the interrupt pin is configured active-high push-pull
@@ -212,7 +220,7 @@ impl<B: Lan9118Bus> Lan9118<B> {
     }
 
     fn reg<R: tock_registers::RegisterLongName>(&self, def: RegDef<R>) -> Reg<'_, B, R> {
-        Reg::new(&self.bus, def)
+        reg(&self.bus, def)
     }
 
     fn bring_up(&mut self) -> Result<(), Lan9118Error> {
@@ -523,7 +531,7 @@ fn classify_rx_status(
     Ok(len - FCS_LEN)
 }
 
-impl<B: Lan9118Bus> Nic for Lan9118<B> {
+impl<B: Bus> Nic for Lan9118<B> {
     fn mac_address(&self) -> MacAddress {
         self.mac
     }
@@ -658,8 +666,8 @@ impl<B: Lan9118Bus> Nic for Lan9118<B> {
     fn set_interrupts_enabled(&mut self, enabled: bool) {
         self.interrupts_enabled = enabled;
         if enabled {
-            // Order matters (QEMU, rust-embedded.md §0): pin mode first, then sources, then the
-            // output enable; the caller unmasks GIC ID 47 afterwards.
+            // Order matters (QEMU hw/net/lan9118.c, `lan9118_update`): pin mode first, then sources, then the
+            // output enable; the caller unmasks the board's interrupt line afterwards.
             self.reg(regs::IRQ_CFG)
                 .write(IRQ_CFG::IRQ_POL::SET + IRQ_CFG::IRQ_TYPE::SET);
             self.int_en = LocalRegisterCopy::new(enabled_interrupts().value);

@@ -7,7 +7,7 @@ mod model;
 #[path = "lan9118/tcp.rs"]
 mod tcp;
 
-use hal_vexpress::lan9118::{Config, Lan9118, Lan9118Error, RxDiscard};
+use lan9118::{Config, Lan9118, Lan9118Error, RxDiscard};
 use model::*;
 use nic::{Duplex, LinkState, MacAddress, Nic, Speed, TxError};
 

@@ -2,7 +2,7 @@
 //! other. The test plays the cable: frames the model sent go to the loopback peer, frames the
 //! peer sent are delivered to the model's receiver.
 
-use hal_vexpress::lan9118::{Config, Lan9118};
+use lan9118::{Config, Lan9118};
 use nic::loopback::Wire;
 use nic::{MacAddress, Nic, SmoltcpDevice};
 use smoltcp::iface::{Config as IfaceConfig, Interface, SocketSet, SocketStorage};

@@ -12,7 +12,7 @@ use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 
 register_structs! {
     /// The 256-byte register window in 32-bit bus mode. The driver reaches it through
-    /// [`Lan9118Bus`](super::Lan9118Bus); this struct is the single source of the offsets
+    /// [`hil::mmio::Bus`]; this struct is the single source of the offsets
     /// (taken with `offset_of!`) and checks at compile time that they are contiguous.
     pub Lan9118Registers {
         /// RX data FIFO port; every read pops one word. Aliased over 0x00–0x1C.
