@@ -15,7 +15,7 @@
 //! - [`mbus`]: MBus decoding windows; DRAM size from the SDRAM chip-select windows.
 //! - [`l2`]: Aurora L2 range clean/invalidate; [`cache`]: `DmaMemory` for the hardware.
 //! - [`gpio`]: GPIO banks (the Mirabox LEDs).
-//! - [`mdio`]: the SMI (MDIO) master shared by both Ethernet ports; [`phy`]: generic 802.3 PHY.
+//! - [`mdio`]: the SMI (MDIO) master shared by both Ethernet ports; the PHY driver is the `mii` crate.
 //! - [`mvneta`]: the Ethernet controller driver implementing [`nic::Nic`].
 //!
 //! See `README.md` for what the host tests verify and the hardware checklist.
@@ -30,7 +30,6 @@ pub mod mbus;
 pub mod mdio;
 pub mod mpic;
 pub mod mvneta;
-pub mod phy;
 pub mod timer;
 pub mod uart16550;
 pub mod watchdog;

@@ -5,6 +5,8 @@
 //! `orion_mdio_smi_read`/`_write`; the 41–43 µs per access measured on a Mirabox noted there)
 //! and `armada-370-xp.dtsi` (`mdio@72004`: one register inside port 0's window). Clause 22 only.
 
+use hil::mdio::{Mdio, MdioError, check_address};
+
 use crate::bus::{Mmio, RegisterBus, poll_until};
 
 const DATA_MASK: u32 = 0xFFFF;
@@ -13,34 +15,6 @@ const REG_SHIFT: u32 = 21;
 const OP_READ: u32 = 1 << 26;
 const READ_VALID: u32 = 1 << 27;
 const BUSY: u32 = 1 << 28;
-
-/// Why an MDIO access failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MdioError {
-    /// The SMI stayed busy past the bounded wait.
-    Timeout,
-    /// A read completed without READ_VALID (no PHY answered at that address).
-    NoResponse,
-    /// PHY address or register number above 31.
-    InvalidAddress,
-}
-
-/// Clause-22 MDIO access. `&self` so both ports' PHY drivers can share one bus.
-pub trait Mdio {
-    /// Reads register `reg` of the PHY at `phy`.
-    fn read(&self, phy: u8, reg: u8) -> Result<u16, MdioError>;
-    /// Writes register `reg` of the PHY at `phy`.
-    fn write(&self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError>;
-}
-
-impl<T: Mdio + ?Sized> Mdio for &T {
-    fn read(&self, phy: u8, reg: u8) -> Result<u16, MdioError> {
-        (**self).read(phy, reg)
-    }
-    fn write(&self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError> {
-        (**self).write(phy, reg, value)
-    }
-}
 
 /// The SMI register (its bus covers the single register at offset 0).
 pub struct Smi<B: RegisterBus> {
@@ -77,9 +51,7 @@ impl<B: RegisterBus> Smi<B> {
     }
 
     fn command(phy: u8, reg: u8) -> Result<u32, MdioError> {
-        if phy > 31 || reg > 31 {
-            return Err(MdioError::InvalidAddress);
-        }
+        check_address(phy, reg)?;
         Ok((u32::from(phy) << PHY_SHIFT) | (u32::from(reg) << REG_SHIFT))
     }
 }

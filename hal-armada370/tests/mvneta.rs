@@ -9,10 +9,11 @@ mod model;
 mod tcp;
 
 use hal_armada370::bus::RegisterBus;
-use hal_armada370::mdio::{Mdio, MdioError, Smi};
+use hal_armada370::mdio::Smi;
 use hal_armada370::mvneta::registers as r;
 use hal_armada370::mvneta::{Config, Mvneta, NetaError};
-use hal_armada370::phy::{Phy, PhyConfig, PhyError, RgmiiDelays};
+use hil::mdio::{Mdio, MdioError};
+use mii::{Phy, PhyConfig, PhyError, RgmiiDelays};
 use model::*;
 use nic::dma::DmaMemory;
 use nic::{Duplex, LinkState, MacAddress, Nic, Speed, TxError};
@@ -656,10 +657,10 @@ fn mib_counters_accumulate_across_clear_on_read() {
 fn phy_resolves_the_highest_common_mode() {
     let smi_rc = SmiModel::new(&[3]);
     let smi = Smi::new(&*smi_rc);
-    let mut phy = Phy::new(&smi, phy_config(3)).unwrap();
+    let phy = Phy::new(&smi, phy_config(3)).unwrap();
     assert_eq!(phy.id(), 0x0141_0DD1);
     assert_eq!(
-        phy.link().unwrap(),
+        phy.link_state().unwrap(),
         LinkState::Up {
             speed: Speed::Mbps1000,
             duplex: Duplex::Full
@@ -667,7 +668,7 @@ fn phy_resolves_the_highest_common_mode() {
     );
     smi_rc.phy(3).partner = PARTNER_100FD;
     assert_eq!(
-        phy.link().unwrap(),
+        phy.link_state().unwrap(),
         LinkState::Up {
             speed: Speed::Mbps100,
             duplex: Duplex::Full
@@ -678,7 +679,7 @@ fn phy_resolves_the_highest_common_mode() {
         stat1000: 0,
     };
     assert_eq!(
-        phy.link().unwrap(),
+        phy.link_state().unwrap(),
         LinkState::Up {
             speed: Speed::Mbps10,
             duplex: Duplex::Half

@@ -29,8 +29,8 @@ use hal_armada370::l2::AuroraL2;
 use hal_armada370::mbus::{self, DramWindow};
 use hal_armada370::mdio::Smi;
 use hal_armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
-use hal_armada370::phy::{Phy, PhyConfig, RgmiiDelays};
 use hal_armada370::{map, uart16550};
+use mii::{Phy, PhyConfig, RgmiiDelays};
 use static_cell::{ConstStaticCell, StaticCell};
 
 /// The MDIO master both PHY drivers share.

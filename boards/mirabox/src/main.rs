@@ -328,7 +328,7 @@ fn main() -> ! {
     let mut next_stats_ms = 0;
     kernel.run(|kernel, now| {
         if let Some(phy) = eth1_phy.as_mut() {
-            eth1_link.poll(now, || phy.link().ok());
+            eth1_link.poll(now, || phy.link_state().ok());
         }
         let Some(network) = network.as_mut() else {
             return;

@@ -44,8 +44,8 @@ use super::descriptors::*;
 use super::registers::*;
 use crate::bus::{Mmio, Reg, RegisterBus, poll_until};
 use crate::mbus::{DRAM_TARGET, DramWindow};
-use crate::mdio::Mdio;
-use crate::phy::{Phy, PhyError};
+use hil::mdio::Mdio;
+use mii::{Phy, PhyError};
 
 /// Largest frame sent or delivered, header included, FCS excluded.
 pub const MAX_FRAME_LEN: usize = 1514;
@@ -975,7 +975,7 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Nic for Mvneta<B, D, M> {
     fn link_state(&mut self) -> LinkState {
         let now = match self.phy.as_mut() {
             // An MDIO failure leaves the last known state: better than flapping on a glitch.
-            Some(phy) => phy.link().unwrap_or(self.link),
+            Some(phy) => phy.link_state().unwrap_or(self.link),
             None => LinkState::Up {
                 speed: self.config.fixed_link.0,
                 duplex: self.config.fixed_link.1,

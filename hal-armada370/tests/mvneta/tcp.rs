@@ -3,7 +3,7 @@
 
 use hal_armada370::mdio::Smi;
 use hal_armada370::mvneta::{Config, Mvneta};
-use hal_armada370::phy::{Phy, PhyConfig, RgmiiDelays};
+use mii::{Phy, PhyConfig, RgmiiDelays};
 use nic::{Nic, SmoltcpDevice};
 use smoltcp::iface::{Config as IfaceConfig, Interface, SocketSet, SocketStorage};
 use smoltcp::socket::tcp;
