@@ -8,7 +8,8 @@
 //! Where things are (one module per peripheral, facts cited to Linux / U-Boot in each):
 //! - [`map`]: internal-register base, unit offsets and MPIC interrupt numbers of the Mirabox.
 //! - [`bus`]: the register-access seam and tock-registers glue.
-//! - [`uart16550`]: console UART (DesignWare 16550, 32-bit stride), TCLK from the SAR register.
+//! - [`sar`]: TCLK from the sample-at-reset straps (the console UART driver is the `ns16550`
+//!   crate, `Variant::DwApb`).
 //! - [`timer`]: global/per-CPU timers (free-running clock and periodic tick).
 //! - [`watchdog`]: the global watchdog and the system soft reset.
 //! - [`mpic`]: the interrupt controller (global enable + per-CPU mask/ack).
@@ -30,8 +31,8 @@ pub mod mbus;
 pub mod mdio;
 pub mod mpic;
 pub mod mvneta;
+pub mod sar;
 pub mod timer;
-pub mod uart16550;
 pub mod watchdog;
 
 /// Bound on every busy-wait in this crate (register handshakes). Loops spin at most this many

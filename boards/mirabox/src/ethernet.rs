@@ -29,7 +29,7 @@ use hal_armada370::l2::AuroraL2;
 use hal_armada370::mbus::{self, DramWindow};
 use hal_armada370::mdio::Smi;
 use hal_armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
-use hal_armada370::{map, uart16550};
+use hal_armada370::{map, sar};
 use mii::{Phy, PhyConfig, RgmiiDelays};
 use static_cell::{ConstStaticCell, StaticCell};
 
@@ -115,7 +115,7 @@ fn bring_up_eth0(smi: &'static Smi<Mmio>, phy_address: u8) -> Result<Eth0, NetaE
     let regs = map::INTERNAL_REGS;
     // SAFETY: the MBus SDRAM window registers and the SAR are read-only here and inside the
     // mapped internal-register window.
-    let (dram, tclk_hz) = unsafe { (mbus::read_dram_windows(regs), uart16550::read_tclk_hz(regs)) };
+    let (dram, tclk_hz) = unsafe { (mbus::read_dram_windows(regs), sar::read_tclk_hz(regs)) };
     let ram = dma_range(&dram).ok_or(NetaError::DmaUnreachable)?;
     // SAFETY: the Aurora register window is inside the mapped internal-register window; range
     // operations are issued only by this port's DMA handle, from the main loop.

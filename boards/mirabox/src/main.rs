@@ -77,7 +77,7 @@ use core::cell::RefCell;
 use critical_section::Mutex;
 use firmware::board::with_driver;
 use firmware::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+    Clock, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 use firmware::kprintln;
 use firmware::link::LinkWatch;
@@ -87,10 +87,10 @@ use hal_armada370::bus::Mmio;
 use hal_armada370::map;
 use hal_armada370::mpic::Mpic;
 use hal_armada370::timer::{self, Block, Channel, TimerBlock};
-use hal_armada370::uart16550::Uart16550;
 use hal_armada370::watchdog::{self, Watchdog};
 use net::Stack;
 use nic::Nic;
+use ns16550::{Ns16550, Variant};
 use proxy::config::Parsed;
 
 mod configuration;
@@ -112,31 +112,18 @@ struct GlobalTimers {
     watchdog: Watchdog<Mmio, Mmio>,
 }
 
-static UART0: Mutex<RefCell<Option<Uart16550<Mmio>>>> = Mutex::new(RefCell::new(None));
+/// UART0, the kernel console (`hil::Console` on the driver itself). Usable before `main` has
+/// run: U-Boot left it at 115200 8N1 and `Ns16550::new` touches nothing.
+// SAFETY: UART0's window of the Armada 370 internal registers where the stock U-Boot leaves
+// them (Linux `armada-370-xp.dtsi` `serial@12000`); device memory (MMU off, then mapped as
+// device by the kernel), and only this driver touches it.
+static UART0: Ns16550<hil::mmio::Mmio> = Ns16550::new(
+    unsafe { hil::mmio::Mmio::new(map::INTERNAL_REGS + map::UART0_OFFSET, ns16550::WINDOW_LEN) },
+    Variant::DwApb,
+);
 static GLOBAL_TIMERS: Mutex<RefCell<Option<GlobalTimers>>> = Mutex::new(RefCell::new(None));
 static LOCAL_TIMER: Mutex<RefCell<Option<TimerBlock<Mmio>>>> = Mutex::new(RefCell::new(None));
 static MPIC: Mutex<RefCell<Option<Mpic<Mmio, Mmio>>>> = Mutex::new(RefCell::new(None));
-
-/// UART0 as the kernel console.
-struct MiraboxConsole;
-
-impl Console for MiraboxConsole {
-    /// One critical section per byte, so a long line does not hold IRQs off for its whole
-    /// transmission. If the UART is busy (a nested write from a panic inside a write), the byte
-    /// is dropped rather than risking a second panic: the console must never be the thing that
-    /// fails.
-    fn write_bytes(&self, bytes: &[u8]) {
-        for &byte in bytes {
-            with_driver(&UART0, |uart| uart.write_byte(byte));
-        }
-    }
-    fn read_byte(&self) -> Option<u8> {
-        with_driver(&UART0, |uart| uart.try_read_byte()).flatten()
-    }
-    fn flush(&self) {
-        with_driver(&UART0, |uart| uart.flush());
-    }
-}
 
 /// Global timer 0, free-running, as the monotonic clock.
 struct MiraboxClock;
@@ -232,7 +219,6 @@ impl Power for MiraboxPower {
     }
 }
 
-static CONSOLE: MiraboxConsole = MiraboxConsole;
 static CLOCK: MiraboxClock = MiraboxClock;
 static TICK: MiraboxTick = MiraboxTick;
 static INTERRUPTS: MiraboxMpic = MiraboxMpic;
@@ -240,7 +226,7 @@ static POWER: MiraboxPower = MiraboxPower;
 
 static PLATFORM: Platform = Platform {
     name: "mirabox",
-    console: &CONSOLE,
+    console: &UART0,
     clock: &CLOCK,
     reference_clock: None,
     tick: &TICK,
@@ -282,9 +268,8 @@ fn main() -> ! {
     // internal-register window where the stock U-Boot leaves it (reference §5.1); the MMU is
     // off, so they are device accesses, and after `firmware::boot` the kernel maps the window as
     // device memory. Each unit is owned by exactly one driver, held in its own lock.
-    let (uart, global, local, mpic, watchdog) = unsafe {
+    let (global, local, mpic, watchdog) = unsafe {
         (
-            Uart16550::new_mmio(map::unit(map::UART0_OFFSET)),
             TimerBlock::new_mmio(map::unit(map::TIMER_OFFSET), Block::Global, NBCLK_HZ),
             TimerBlock::new_mmio(map::unit(map::LOCAL_TIMER_OFFSET), Block::Local, NBCLK_HZ),
             Mpic::new_mmio(base),
@@ -292,11 +277,9 @@ fn main() -> ! {
         )
     };
 
+    // U-Boot already runs UART0 at 115200 8N1; keeping its divisor avoids guessing TCLK.
+    UART0.keep_bootloader_setup();
     critical_section::with(|cs| {
-        let mut uart = uart;
-        // U-Boot already runs UART0 at 115200 8N1; keeping its divisor avoids guessing TCLK.
-        uart.keep_bootloader_setup();
-        UART0.borrow(cs).replace(Some(uart));
         let clock = timer::Clock::start(global, Channel::T0);
         let mut watchdog = watchdog;
         watchdog.start(WATCHDOG_TIMEOUT_MS);

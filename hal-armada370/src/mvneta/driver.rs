@@ -82,7 +82,7 @@ pub struct Config {
     pub rx_coalesce_usecs: u32,
     /// TX-done interrupt at most once per this many frames (adaptive, see module docs).
     pub tx_coalesce_frames: u32,
-    /// TCLK, for the RX time coalescing (read it with [`crate::uart16550::tclk_from_sar`]).
+    /// TCLK, for the RX time coalescing (read it with [`crate::sar::tclk_from_sar`]).
     pub tclk_hz: u32,
     /// Accept every multicast frame (needed for IPv6 neighbour discovery without a list).
     pub accept_all_multicast: bool,
