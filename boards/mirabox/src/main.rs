@@ -2,8 +2,9 @@
 //! the stock U-Boot 2009.08 with `bootm` (uImage built by `cargo xtask build mirabox`, loaded and
 //! entered at 0x8000; see `linker/mirabox.x`).
 //!
-//! What the board wires (drivers from `hal-armada370`, facts in
-//! `shared/reference/armada370-mirabox.md` §4–§5):
+//! What the board wires (drivers from `armada370`, `ns16550` and `mii`; facts from Linux
+//! `arch/arm/boot/dts/marvell/armada-370-mirabox.dts` and `armada-370-xp.dtsi`, and the stock
+//! U-Boot's `bdinfo`/`printenv`):
 //!
 //! | kernel seam | device |
 //! |---|---|
@@ -66,14 +67,19 @@
 //!
 //! RAM: the stock U-Boot passes ATAG_MEM for both 512 MiB chip selects (1 GiB at 0); the mainline
 //! DTS's 512 MiB is wrong. Without ATAGs the kernel uses [`Platform::default_ram`], which is the
-//! full 1 GiB. The MBus SDRAM windows (`hal_armada370::mbus::read_dram_windows`) would give the
+//! full 1 GiB. The MBus SDRAM windows (`armada370::mbus::read_dram_windows`) would give the
 //! same answer from the hardware; the kernel has no hook yet for a board-computed RAM size, so
-//! the compiled-in default stands in for it (checklist item 2 of `hal-armada370/README.md`).
+//! the compiled-in default stands in for it (checklist item 2 of `chips/armada370/README.md`).
 #![no_std]
 #![no_main]
 
 use core::cell::RefCell;
 
+use armada370::bus::Mmio;
+use armada370::map;
+use armada370::mpic::Mpic;
+use armada370::timer::{self, Block, Channel, TimerBlock};
+use armada370::watchdog::{self, Watchdog};
 use critical_section::Mutex;
 use firmware::board::with_driver;
 use firmware::board::{
@@ -83,11 +89,6 @@ use firmware::kprintln;
 use firmware::link::LinkWatch;
 use firmware::network::Network;
 use firmware::proxy_service::ProxyService;
-use hal_armada370::bus::Mmio;
-use hal_armada370::map;
-use hal_armada370::mpic::Mpic;
-use hal_armada370::timer::{self, Block, Channel, TimerBlock};
-use hal_armada370::watchdog::{self, Watchdog};
 use net::Stack;
 use nic::Nic;
 use ns16550::{Ns16550, Variant};
@@ -97,7 +98,7 @@ mod configuration;
 mod ethernet;
 
 /// The timers' input clock (nbclk). The DTS's legacy `clock-frequency = <600000000>`; not yet
-/// measured on a Mirabox (`hal-armada370/README.md`, checklist item 3).
+/// measured on a Mirabox (`chips/armada370/README.md`, checklist item 3).
 const NBCLK_HZ: u32 = 600_000_000;
 
 /// How long the board may go without a tick before the watchdog resets it. Generous: it is the
@@ -232,7 +233,7 @@ static PLATFORM: Platform = Platform {
     tick: &TICK,
     interrupts: &INTERRUPTS,
     power: &POWER,
-    // 2 x 512 MiB DDR3 on CS0/CS1 (U-Boot's bdinfo, reference §4.1).
+    // 2 x 512 MiB DDR3 on CS0/CS1 (the stock U-Boot's `bdinfo`: two DRAM banks of 512 MiB).
     default_ram: MemoryRange {
         base: 0,
         size: 1 << 30,
@@ -246,7 +247,7 @@ static PLATFORM: Platform = Platform {
     boot_info_probes: &[0x100],
     // The first 32 KiB below the image hold the ATAG list U-Boot wrote; keep it out of the heap
     // so its words stay readable for diagnostics. U-Boot's own region (0x0060_0000..0x006B_0000,
-    // reference §4.2) needs no protection: we never return to it, and a reset reloads it from
+    // its relocated text, data and stack as `bdinfo` reports them) needs no protection: we never return to it, and a reset reloads it from
     // NAND. The heap already avoids the image itself.
     reserved: &[
         MemoryRange {
@@ -265,7 +266,8 @@ static PLATFORM: Platform = Platform {
 fn main() -> ! {
     let base = map::INTERNAL_REGS;
     // SAFETY: the addresses are the Armada 370 units inside the
-    // internal-register window where the stock U-Boot leaves it (reference §5.1); the MMU is
+    // internal-register window where the stock U-Boot leaves it (the Mirabox DTS's
+    // `ranges = <MBUS_ID(0xf0, 0x01) 0 0xd0000000 0x100000 ...>`); the MMU is
     // off, so they are device accesses, and after `firmware::boot` the kernel maps the window as
     // device memory. Each unit is owned by exactly one driver, held in its own lock.
     let (global, local, mpic, watchdog) = unsafe {

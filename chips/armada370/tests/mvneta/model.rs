@@ -36,8 +36,8 @@ use std::cell::{Ref, RefCell, RefMut};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use hal_armada370::bus::RegisterBus;
-use hal_armada370::mvneta::registers as r;
+use armada370::bus::RegisterBus;
+use armada370::mvneta::registers as r;
 use nic::dma::{BusAddress, DmaMemory};
 
 pub const LINE: usize = 32;
@@ -425,7 +425,7 @@ impl NetaModel {
     /// A port with `mac` left in its MAC registers (as U-Boot leaves it), an arena of `len`
     /// bytes of DMA-able memory, and the PHY at `phy_addr` on `smi`.
     pub fn new(mac: [u8; 6], smi: Rc<SmiModel>, phy_addr: u8) -> NetaModel {
-        let len = (size_of::<hal_armada370::mvneta::PortMemory>() + 8192).next_multiple_of(4096);
+        let len = (size_of::<armada370::mvneta::PortMemory>() + 8192).next_multiple_of(4096);
         let arena = Arena::new(len);
         let mut regs = HashMap::new();
         regs.insert(
@@ -474,7 +474,7 @@ impl NetaModel {
     }
 
     /// The arena start, where tests place the driver's `PortMemory`.
-    pub fn memory(&self) -> std::ptr::NonNull<hal_armada370::mvneta::PortMemory> {
+    pub fn memory(&self) -> std::ptr::NonNull<armada370::mvneta::PortMemory> {
         std::ptr::NonNull::new(self.arena.ptr.cast()).expect("arena")
     }
 

@@ -8,10 +8,10 @@ mod model;
 #[path = "mvneta/tcp.rs"]
 mod tcp;
 
-use hal_armada370::bus::RegisterBus;
-use hal_armada370::mdio::Smi;
-use hal_armada370::mvneta::registers as r;
-use hal_armada370::mvneta::{Config, Mvneta, NetaError};
+use armada370::bus::RegisterBus;
+use armada370::mdio::Smi;
+use armada370::mvneta::registers as r;
+use armada370::mvneta::{Config, Mvneta, NetaError};
 use hil::mdio::{Mdio, MdioError};
 use mii::{Phy, PhyConfig, PhyError, RgmiiDelays};
 use model::*;
