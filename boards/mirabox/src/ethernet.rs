@@ -22,7 +22,6 @@
 //!   `None`): U-Boot writes it when it uses the port, e.g. for the `tftpboot` of the image.
 //! - RGMII delays as U-Boot set them (`RgmiiDelays::KeepBootloader`): the PHY is never reset.
 
-use armada370::bus::Mmio;
 use armada370::cache::{CachedDma, Cp15L1, DmaRange};
 use armada370::l2::AuroraL2;
 use armada370::mbus::{self, DramWindow};
@@ -30,6 +29,7 @@ use armada370::mdio::Smi;
 use armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
 use armada370::{map, sar};
 use firmware::kprintln;
+use hil::mmio::Mmio;
 use mii::{Phy, PhyConfig, RgmiiDelays};
 use static_cell::{ConstStaticCell, StaticCell};
 

@@ -75,7 +75,6 @@
 
 use core::cell::RefCell;
 
-use armada370::bus::Mmio;
 use armada370::map;
 use armada370::mpic::Mpic;
 use armada370::timer::{self, Block, Channel, TimerBlock};
@@ -89,6 +88,7 @@ use firmware::kprintln;
 use firmware::link::LinkWatch;
 use firmware::network::Network;
 use firmware::proxy_service::ProxyService;
+use hil::mmio::Mmio;
 use net::Stack;
 use nic::Nic;
 use ns16550::{Ns16550, Variant};

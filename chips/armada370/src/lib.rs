@@ -1,13 +1,12 @@
 //! Chip support for the Marvell Armada 370 (88F6710) as found in the GlobalScale Mirabox.
 //!
-//! Every driver talks to its registers through [`bus::RegisterBus`], so the same code runs on
+//! Every driver talks to its registers through [`bus::Bus`], so the same code runs on
 //! the SoC ([`bus::Mmio`]) and on the host against behavioural models (`tests/`). Every DMA
 //! buffer and descriptor crosses [`nic::dma::DmaMemory`]; the hardware implementation of that
 //! trait, with L1 (CP15) and Aurora L2 maintenance, is [`cache::CachedDma`].
 //!
 //! Where things are (one module per peripheral, facts cited to Linux / U-Boot in each):
 //! - [`map`]: internal-register base, unit offsets and MPIC interrupt numbers of the Mirabox.
-//! - [`bus`]: the register-access seam and tock-registers glue.
 //! - [`sar`]: TCLK from the sample-at-reset straps (the console UART driver is the `ns16550`
 //!   crate, `Variant::DwApb`).
 //! - [`timer`]: global/per-CPU timers (free-running clock and periodic tick).
@@ -22,7 +21,6 @@
 //! See `README.md` for what the host tests verify and the hardware checklist.
 #![no_std]
 
-pub mod bus;
 pub mod cache;
 pub mod gpio;
 pub mod l2;

@@ -7,7 +7,7 @@
 
 use hil::mdio::{Mdio, MdioError, check_address};
 
-use crate::bus::{Mmio, RegisterBus, poll_until};
+use hil::mmio::{Bus, Mmio, poll_until};
 
 const DATA_MASK: u32 = 0xFFFF;
 const PHY_SHIFT: u32 = 16;
@@ -17,7 +17,7 @@ const READ_VALID: u32 = 1 << 27;
 const BUSY: u32 = 1 << 28;
 
 /// The SMI register (its bus covers the single register at offset 0).
-pub struct Smi<B: RegisterBus> {
+pub struct Smi<B: Bus> {
     bus: B,
 }
 
@@ -32,7 +32,7 @@ impl Smi<Mmio> {
     }
 }
 
-impl<B: RegisterBus> Smi<B> {
+impl<B: Bus> Smi<B> {
     /// Wraps a bus whose offset 0 is the SMI register.
     pub fn new(bus: B) -> Self {
         Smi { bus }
@@ -40,8 +40,8 @@ impl<B: RegisterBus> Smi<B> {
 
     fn wait_idle(&self) -> Result<u32, MdioError> {
         let mut last = 0;
-        if poll_until(|| {
-            last = self.bus.read32(0);
+        if poll_until(crate::POLL_LIMIT, || {
+            last = self.bus.read(0);
             last & BUSY == 0
         }) {
             Ok(last)
@@ -56,15 +56,15 @@ impl<B: RegisterBus> Smi<B> {
     }
 }
 
-impl<B: RegisterBus> Mdio for Smi<B> {
+impl<B: Bus> Mdio for Smi<B> {
     fn read(&self, phy: u8, reg: u8) -> Result<u16, MdioError> {
         let cmd = Self::command(phy, reg)?;
         self.wait_idle()?;
-        self.bus.write32(0, cmd | OP_READ);
+        self.bus.write(0, cmd | OP_READ);
         let done = self.wait_idle()?;
         // READ_VALID may trail BUSY by a cycle; re-read once before giving up.
         let done = if done & READ_VALID == 0 {
-            self.bus.read32(0)
+            self.bus.read(0)
         } else {
             done
         };
@@ -77,7 +77,7 @@ impl<B: RegisterBus> Mdio for Smi<B> {
     fn write(&self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError> {
         let cmd = Self::command(phy, reg)?;
         self.wait_idle()?;
-        self.bus.write32(0, cmd | u32::from(value));
+        self.bus.write(0, cmd | u32::from(value));
         // Linux does not wait after a write; waiting here keeps a following read ordered.
         self.wait_idle().map(|_| ())
     }

@@ -16,10 +16,10 @@ pub const fn tclk_from_sar(sar: u32) -> u32 {
 /// `internal_regs` must be the mapped internal-register window (0xD000_0000 after the stock
 /// U-Boot); the SAR register is read-only, so concurrent users are harmless.
 pub unsafe fn read_tclk_hz(internal_regs: usize) -> u32 {
-    use crate::bus::RegisterBus;
+    use hil::mmio::Bus;
     // SAFETY: forwarded to the caller; SAR is one 32-bit register at `map::SAR_OFFSET`.
-    let sar = unsafe { crate::bus::Mmio::new(internal_regs + crate::map::SAR_OFFSET, 4) };
-    tclk_from_sar(sar.read32(0))
+    let sar = unsafe { hil::mmio::Mmio::new(internal_regs + crate::map::SAR_OFFSET, 4) };
+    tclk_from_sar(sar.read(0))
 }
 
 #[cfg(test)]
