@@ -58,7 +58,7 @@ pub fn bring_up() -> Ports {
     // device memory; this `Smi` is its only user (both PHY drivers go through it, from the main
     // loop only).
     let smi: &'static Smi<Mmio> = SMI.init(unsafe { Smi::new_mmio(map::unit(map::SMI_OFFSET)) });
-    let [eth0_phy_address, eth1_phy_address] = map::mirabox::PHY_ADDRESSES;
+    let [eth0_phy_address, eth1_phy_address] = crate::wiring::PHY_ADDRESSES;
     let eth0 = match bring_up_eth0(smi, eth0_phy_address) {
         Ok(eth0) => Some(eth0),
         Err(error) => {

@@ -96,6 +96,7 @@ use proxy::config::Parsed;
 
 mod configuration;
 mod ethernet;
+mod wiring;
 
 /// The timers' input clock (nbclk). The DTS's legacy `clock-frequency = <600000000>`; not yet
 /// measured on a Mirabox (`chips/armada370/README.md`, checklist item 3).
