@@ -127,6 +127,8 @@ pub enum Lan9118Error {
     MiiTimeout,
     /// The PHY's BMCR.RESET did not clear.
     PhyResetTimeout,
+    /// The internal PHY's identifier read all zeros or all ones.
+    PhyNotPresent,
     /// A self-clearing FIFO control bit (RX_DUMP, TXD_DUMP, RX_FFWD) stayed set.
     FifoControlTimeout,
     /// Neither the configuration nor the chip supplied a usable unicast station address.
@@ -146,6 +148,7 @@ impl defmt::Format for Lan9118Error {
             Lan9118Error::CsrTimeout => defmt::write!(f, "CsrTimeout"),
             Lan9118Error::MiiTimeout => defmt::write!(f, "MiiTimeout"),
             Lan9118Error::PhyResetTimeout => defmt::write!(f, "PhyResetTimeout"),
+            Lan9118Error::PhyNotPresent => defmt::write!(f, "PhyNotPresent"),
             Lan9118Error::FifoControlTimeout => defmt::write!(f, "FifoControlTimeout"),
             Lan9118Error::InvalidMacAddress(mac) => {
                 defmt::write!(f, "InvalidMacAddress({=[u8]:02x})", mac.0)

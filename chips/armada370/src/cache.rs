@@ -33,8 +33,8 @@
 
 use nic::dma::{BusAddress, DmaMemory};
 
-use crate::bus::RegisterBus;
 use crate::l2::{AuroraL2, RangeOp};
+use hil::mmio::Bus;
 
 /// L1 data-cache line size of the Sheeva PJ4B.
 pub const L1_LINE: usize = 32;
@@ -93,13 +93,13 @@ impl DmaRange {
 }
 
 /// DMA through cached, identity-mapped memory: L1 by MVA plus the Aurora L2.
-pub struct CachedDma<L1: InnerCache, B: RegisterBus> {
+pub struct CachedDma<L1: InnerCache, B: Bus> {
     l1: L1,
     l2: Option<AuroraL2<B>>,
     ram: DmaRange,
 }
 
-impl<L1: InnerCache, B: RegisterBus> CachedDma<L1, B> {
+impl<L1: InnerCache, B: Bus> CachedDma<L1, B> {
     /// `l2` is `None` when the boot loader left the L2 disabled ([`AuroraL2::is_enabled`]);
     /// `ram` is the memory the device may reach (from [`crate::mbus::dram_windows`]) and must be
     /// identity-mapped by the firmware's MMU tables.
@@ -114,7 +114,7 @@ impl<L1: InnerCache, B: RegisterBus> CachedDma<L1, B> {
     }
 }
 
-impl<L1: InnerCache, B: RegisterBus> DmaMemory for CachedDma<L1, B> {
+impl<L1: InnerCache, B: Bus> DmaMemory for CachedDma<L1, B> {
     fn bus_address(&self, ptr: *const u8) -> Option<BusAddress> {
         let addr = ptr as usize;
         self.ram.contains(addr).then_some(addr as u32)
@@ -216,11 +216,11 @@ mod tests {
         }
     }
     struct FakeL2(Log);
-    impl RegisterBus for FakeL2 {
-        fn read32(&self, _: usize) -> u32 {
+    impl Bus for FakeL2 {
+        fn read(&self, _: usize) -> u32 {
             1
         }
-        fn write32(&self, o: usize, v: u32) {
+        fn write(&self, o: usize, v: u32) {
             self.0.borrow_mut().push(Op::L2(o, v));
         }
     }

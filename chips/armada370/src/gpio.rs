@@ -5,7 +5,7 @@
 //! `armada-370-mirabox.dts` (LEDs on gpio1 31, gpio2 0, gpio2 1, all `GPIO_ACTIVE_LOW`). The MPP
 //! pin mux must select GPIO for those pins; the stock U-Boot does (checklist item).
 
-use crate::bus::{Mmio, RegisterBus};
+use hil::mmio::{Bus, Mmio};
 
 const DATA_OUT: usize = 0x00;
 const IO_CONF: usize = 0x04;
@@ -13,7 +13,7 @@ const BLINK_EN: usize = 0x08;
 const DATA_IN: usize = 0x10;
 
 /// One GPIO bank.
-pub struct GpioBank<B: RegisterBus> {
+pub struct GpioBank<B: Bus> {
     bus: B,
 }
 
@@ -28,7 +28,7 @@ impl GpioBank<Mmio> {
     }
 }
 
-impl<B: RegisterBus> GpioBank<B> {
+impl<B: Bus> GpioBank<B> {
     /// Wraps a bus; touches no register.
     pub fn new(bus: B) -> Self {
         GpioBank { bus }
@@ -36,9 +36,8 @@ impl<B: RegisterBus> GpioBank<B> {
 
     fn update(&self, offset: usize, line: u32, set: bool) {
         let bit = 1u32 << (line & 31);
-        let v = self.bus.read32(offset);
-        self.bus
-            .write32(offset, if set { v | bit } else { v & !bit });
+        let v = self.bus.read(offset);
+        self.bus.write(offset, if set { v | bit } else { v & !bit });
     }
 
     /// Makes `line` (0..32) an output driving `high`, blinking off. The level is set before
@@ -56,18 +55,18 @@ impl<B: RegisterBus> GpioBank<B> {
 
     /// Reads the input level of `line`.
     pub fn read(&self, line: u32) -> bool {
-        self.bus.read32(DATA_IN) & (1 << (line & 31)) != 0
+        self.bus.read(DATA_IN) & (1 << (line & 31)) != 0
     }
 }
 
 /// An LED on a GPIO line, with its polarity.
-pub struct Led<B: RegisterBus> {
+pub struct Led<B: Bus> {
     bank: GpioBank<B>,
     line: u32,
     active_low: bool,
 }
 
-impl<B: RegisterBus> Led<B> {
+impl<B: Bus> Led<B> {
     /// Configures the line as an output with the LED off.
     pub fn new(mut bank: GpioBank<B>, line: u32, active_low: bool) -> Self {
         bank.set_output(line, active_low);
@@ -90,11 +89,11 @@ mod tests {
     use core::cell::RefCell;
 
     struct Regs(RefCell<[u32; 8]>);
-    impl RegisterBus for Regs {
-        fn read32(&self, o: usize) -> u32 {
+    impl Bus for Regs {
+        fn read(&self, o: usize) -> u32 {
             self.0.borrow()[o / 4]
         }
-        fn write32(&self, o: usize, v: u32) {
+        fn write(&self, o: usize, v: u32) {
             self.0.borrow_mut()[o / 4] = v;
         }
     }

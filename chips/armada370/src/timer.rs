@@ -15,7 +15,7 @@
 use tock_registers::interfaces::ReadWriteable;
 use tock_registers::register_bitfields;
 
-use crate::bus::{Mmio, Reg, RegisterBus};
+use hil::mmio::{Bus, Mmio, Reg, RegDef, reg};
 
 /// Byte offsets inside a timer block.
 pub mod offsets {
@@ -76,7 +76,7 @@ pub enum Channel {
 }
 
 /// One timer block: two 32-bit down-counters.
-pub struct TimerBlock<B: RegisterBus> {
+pub struct TimerBlock<B: Bus> {
     bus: B,
     block: Block,
     input_hz: u32,
@@ -96,7 +96,7 @@ impl TimerBlock<Mmio> {
     }
 }
 
-impl<B: RegisterBus> TimerBlock<B> {
+impl<B: Bus> TimerBlock<B> {
     /// Wraps a bus; touches no register.
     pub fn new(bus: B, block: Block, input_hz: u32) -> Self {
         TimerBlock {
@@ -107,7 +107,7 @@ impl<B: RegisterBus> TimerBlock<B> {
     }
 
     fn ctrl(&self) -> Reg<'_, B, CTRL::Register> {
-        Reg::new(&self.bus, CTRL)
+        reg(&self.bus, RegDef::at(CTRL))
     }
 
     /// Counting rate after the default prescaler.
@@ -136,8 +136,8 @@ impl<B: RegisterBus> TimerBlock<B> {
             Channel::T0 => self.ctrl().modify(CTRL::T0_EN::CLEAR),
             Channel::T1 => self.ctrl().modify(CTRL::T1_EN::CLEAR),
         }
-        self.bus.write32(reload_off, reload);
-        self.bus.write32(value_off, reload);
+        self.bus.write(reload_off, reload);
+        self.bus.write(value_off, reload);
         match channel {
             Channel::T0 => self.ctrl().modify(
                 CTRL::T0_EN::SET
@@ -166,7 +166,7 @@ impl<B: RegisterBus> TimerBlock<B> {
             Channel::T0 => T0_VALUE,
             Channel::T1 => T1_VALUE,
         };
-        u32::MAX - self.bus.read32(off)
+        u32::MAX - self.bus.read(off)
     }
 
     fn status_offset(&self) -> usize {
@@ -185,27 +185,27 @@ impl<B: RegisterBus> TimerBlock<B> {
 
     /// Whether `channel` has an unacknowledged event.
     pub fn event_pending(&self, channel: Channel) -> bool {
-        self.bus.read32(self.status_offset()) & Self::event_bit(channel) != 0
+        self.bus.read(self.status_offset()) & Self::event_bit(channel) != 0
     }
 
     /// Acknowledges `channel`'s event: the status register clears the bits written as 0
     /// (Linux writes `TIMER0_CLR_MASK` = ~0x1).
     pub fn acknowledge(&mut self, channel: Channel) {
         self.bus
-            .write32(self.status_offset(), !Self::event_bit(channel));
+            .write(self.status_offset(), !Self::event_bit(channel));
     }
 }
 
 /// Monotonic time from a free-running 32-bit down-counter, extended to 64 bits. Call
 /// [`Clock::now_ticks`] at least once per counter wrap (229 s at 18.75 MHz).
-pub struct Clock<B: RegisterBus> {
+pub struct Clock<B: Bus> {
     timer: TimerBlock<B>,
     channel: Channel,
     last: u32,
     high: u64,
 }
 
-impl<B: RegisterBus> Clock<B> {
+impl<B: Bus> Clock<B> {
     /// Starts `channel` of `timer` free-running and builds a clock on it.
     pub fn start(mut timer: TimerBlock<B>, channel: Channel) -> Self {
         timer.start_free_running(channel);
@@ -243,11 +243,11 @@ mod tests {
 
     /// Plain memory; enough to check what the driver writes where.
     struct Regs(RefCell<[u32; 12]>);
-    impl RegisterBus for Regs {
-        fn read32(&self, o: usize) -> u32 {
+    impl Bus for Regs {
+        fn read(&self, o: usize) -> u32 {
             self.0.borrow()[o / 4]
         }
-        fn write32(&self, o: usize, v: u32) {
+        fn write(&self, o: usize, v: u32) {
             self.0.borrow_mut()[o / 4] = v;
         }
     }

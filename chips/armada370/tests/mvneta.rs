@@ -8,11 +8,12 @@ mod model;
 #[path = "mvneta/tcp.rs"]
 mod tcp;
 
-use hal_armada370::bus::RegisterBus;
-use hal_armada370::mdio::{Mdio, MdioError, Smi};
-use hal_armada370::mvneta::registers as r;
-use hal_armada370::mvneta::{Config, Mvneta, NetaError};
-use hal_armada370::phy::{Phy, PhyConfig, PhyError, RgmiiDelays};
+use armada370::mdio::Smi;
+use armada370::mvneta::registers as r;
+use armada370::mvneta::{Config, Mvneta, NetaError};
+use hil::mdio::{Mdio, MdioError};
+use hil::mmio::Bus;
+use mii::{Phy, PhyConfig, PhyError, RgmiiDelays};
 use model::*;
 use nic::dma::DmaMemory;
 use nic::{Duplex, LinkState, MacAddress, Nic, Speed, TxError};
@@ -521,8 +522,8 @@ fn causes_read_zero_without_the_cpu_map_grant() {
     nic.set_interrupts_enabled(true);
     model.inject(&frame(OUR_MAC, 100, 0));
     assert!(model.irq_line());
-    model.write32(r::cpu_map(0), 0);
-    assert_eq!(model.read32(r::INTR_NEW_CAUSE) & r::cause_rx(0), 0);
+    model.write(r::cpu_map(0), 0);
+    assert_eq!(model.read(r::INTR_NEW_CAUSE) & r::cause_rx(0), 0);
     assert!(!model.irq_line());
 }
 
@@ -656,10 +657,10 @@ fn mib_counters_accumulate_across_clear_on_read() {
 fn phy_resolves_the_highest_common_mode() {
     let smi_rc = SmiModel::new(&[3]);
     let smi = Smi::new(&*smi_rc);
-    let mut phy = Phy::new(&smi, phy_config(3)).unwrap();
+    let phy = Phy::new(&smi, phy_config(3)).unwrap();
     assert_eq!(phy.id(), 0x0141_0DD1);
     assert_eq!(
-        phy.link().unwrap(),
+        phy.link_state().unwrap(),
         LinkState::Up {
             speed: Speed::Mbps1000,
             duplex: Duplex::Full
@@ -667,7 +668,7 @@ fn phy_resolves_the_highest_common_mode() {
     );
     smi_rc.phy(3).partner = PARTNER_100FD;
     assert_eq!(
-        phy.link().unwrap(),
+        phy.link_state().unwrap(),
         LinkState::Up {
             speed: Speed::Mbps100,
             duplex: Duplex::Full
@@ -678,7 +679,7 @@ fn phy_resolves_the_highest_common_mode() {
         stat1000: 0,
     };
     assert_eq!(
-        phy.link().unwrap(),
+        phy.link_state().unwrap(),
         LinkState::Up {
             speed: Speed::Mbps10,
             duplex: Duplex::Half
@@ -762,18 +763,18 @@ fn the_model_catches_missing_cache_maintenance() {
     // A CPU write the device reads without a clean.
     // SAFETY: inside the model's arena.
     unsafe { mem.write_volatile(0xAB) };
-    model.write32(r::win_base(0), 0x0000_0E00);
-    model.write32(r::win_size(0), 0x1FFF_0000);
-    model.write32(r::BASE_ADDR_ENABLE, 0x3E);
-    model.write32(r::ACCESS_PROTECT, 0x3);
-    model.write32(r::txq_size(0), 4);
-    model.write32(r::txq_base_addr(0), BUS_BASE);
-    model.write32(r::GMAC_CTRL_2, 0);
-    while model.read32(r::GMAC_CTRL_2) & (1 << 6) != 0 {}
-    model.write32(r::ACC_MODE, 1);
-    model.write32(r::GMAC_CTRL_0, 1);
-    model.write32(r::TXQ_CMD, 1);
-    model.write32(r::txq_update(0), 1);
+    model.write(r::win_base(0), 0x0000_0E00);
+    model.write(r::win_size(0), 0x1FFF_0000);
+    model.write(r::BASE_ADDR_ENABLE, 0x3E);
+    model.write(r::ACCESS_PROTECT, 0x3);
+    model.write(r::txq_size(0), 4);
+    model.write(r::txq_base_addr(0), BUS_BASE);
+    model.write(r::GMAC_CTRL_2, 0);
+    while model.read(r::GMAC_CTRL_2) & (1 << 6) != 0 {}
+    model.write(r::ACC_MODE, 1);
+    model.write(r::GMAC_CTRL_0, 1);
+    model.write(r::TXQ_CMD, 1);
+    model.write(r::txq_update(0), 1);
     let v = model.violations();
     assert!(v.iter().any(|s| s.contains("never cleaned")), "{v:?}");
     // Cleaning afterwards and then invalidating is fine; invalidating a dirty line is not.
@@ -819,12 +820,12 @@ fn the_model_catches_miscounted_handovers_and_forbidden_register_order() {
     let Rig { model, .. } = rig_with(small_rings(), |_| {});
     model.assert_no_violations();
     // One refill more than the ring holds.
-    model.write32(r::rxq_status_update(0), 1 << 16);
+    model.write(r::rxq_status_update(0), 1 << 16);
     // Acknowledging a TX completion that never happened.
-    model.write32(r::txq_update(0), 1 << 16);
+    model.write(r::txq_update(0), 1 << 16);
     // Moving the RX ring under a running queue, and resetting the DMA under it.
-    model.write32(r::rxq_base_addr(0), BUS_BASE);
-    model.write32(r::PORT_RX_RESET, 1);
+    model.write(r::rxq_base_addr(0), BUS_BASE);
+    model.write(r::PORT_RX_RESET, 1);
     let v = model.violations();
     assert_eq!(v.len(), 4, "{v:?}");
     assert!(v[0].contains("overruns the ring"));

@@ -12,7 +12,7 @@
 //! how much RAM there is (the Mirabox has 1 GiB as two 512 MiB chip selects; its mainline DTS
 //! wrongly says 512 MiB).
 
-use crate::bus::{Mmio, RegisterBus};
+use hil::mmio::{Bus, Mmio};
 
 /// Number of CPU decoding windows on Armada 370/XP.
 pub const CPU_WINDOWS: usize = 20;
@@ -51,11 +51,11 @@ pub struct CpuWindow {
 
 /// The DRAM chip-select windows, read from a bus over 0x20180 (`map::MBUS_SDRAM_OFFSET`).
 /// Disabled chip selects are `None`.
-pub fn dram_windows<B: RegisterBus>(sdram: &B) -> [Option<DramWindow>; DRAM_CHIP_SELECTS] {
+pub fn dram_windows<B: Bus>(sdram: &B) -> [Option<DramWindow>; DRAM_CHIP_SELECTS] {
     let mut out = [None; DRAM_CHIP_SELECTS];
     for (cs, slot) in out.iter_mut().enumerate() {
-        let base = sdram.read32(8 * cs);
-        let size = sdram.read32(8 * cs + 4);
+        let base = sdram.read(8 * cs);
+        let size = sdram.read(8 * cs + 4);
         if size & 1 == 0 {
             continue;
         }
@@ -70,12 +70,12 @@ pub fn dram_windows<B: RegisterBus>(sdram: &B) -> [Option<DramWindow>; DRAM_CHIP
 }
 
 /// Total DRAM decoded by the chip-select windows, in bytes.
-pub fn dram_size<B: RegisterBus>(sdram: &B) -> u64 {
+pub fn dram_size<B: Bus>(sdram: &B) -> u64 {
     dram_windows(sdram).iter().flatten().map(|w| w.size).sum()
 }
 
 /// CPU window `index` (0..20), if enabled, read from a bus over 0x20000 (`map::MBUS_WINDOWS_OFFSET`).
-pub fn cpu_window<B: RegisterBus>(windows: &B, index: usize) -> Option<CpuWindow> {
+pub fn cpu_window<B: Bus>(windows: &B, index: usize) -> Option<CpuWindow> {
     if index >= CPU_WINDOWS {
         return None;
     }
@@ -84,7 +84,7 @@ pub fn cpu_window<B: RegisterBus>(windows: &B, index: usize) -> Option<CpuWindow
     } else {
         0x90 + 8 * (index - 8)
     };
-    let ctrl = windows.read32(off);
+    let ctrl = windows.read(off);
     if ctrl & 1 == 0 {
         return None;
     }
@@ -92,7 +92,7 @@ pub fn cpu_window<B: RegisterBus>(windows: &B, index: usize) -> Option<CpuWindow
         index: index as u8,
         target: ((ctrl >> 4) & 0xF) as u8,
         attribute: ((ctrl >> 8) & 0xFF) as u8,
-        base: windows.read32(off + 4) & 0xFFFF_0000,
+        base: windows.read(off + 4) & 0xFFFF_0000,
         size: (u64::from(ctrl >> 16) + 1) << 16,
     })
 }
@@ -112,11 +112,11 @@ mod tests {
     use super::*;
 
     struct Words<const N: usize>([u32; N]);
-    impl<const N: usize> RegisterBus for Words<N> {
-        fn read32(&self, o: usize) -> u32 {
+    impl<const N: usize> Bus for Words<N> {
+        fn read(&self, o: usize) -> u32 {
             self.0.get(o / 4).copied().unwrap_or(0)
         }
-        fn write32(&self, _: usize, _: u32) {}
+        fn write(&self, _: usize, _: u32) {}
     }
 
     #[test]

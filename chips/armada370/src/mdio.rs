@@ -5,7 +5,9 @@
 //! `orion_mdio_smi_read`/`_write`; the 41–43 µs per access measured on a Mirabox noted there)
 //! and `armada-370-xp.dtsi` (`mdio@72004`: one register inside port 0's window). Clause 22 only.
 
-use crate::bus::{Mmio, RegisterBus, poll_until};
+use hil::mdio::{Mdio, MdioError, check_address};
+
+use hil::mmio::{Bus, Mmio, poll_until};
 
 const DATA_MASK: u32 = 0xFFFF;
 const PHY_SHIFT: u32 = 16;
@@ -14,36 +16,8 @@ const OP_READ: u32 = 1 << 26;
 const READ_VALID: u32 = 1 << 27;
 const BUSY: u32 = 1 << 28;
 
-/// Why an MDIO access failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MdioError {
-    /// The SMI stayed busy past the bounded wait.
-    Timeout,
-    /// A read completed without READ_VALID (no PHY answered at that address).
-    NoResponse,
-    /// PHY address or register number above 31.
-    InvalidAddress,
-}
-
-/// Clause-22 MDIO access. `&self` so both ports' PHY drivers can share one bus.
-pub trait Mdio {
-    /// Reads register `reg` of the PHY at `phy`.
-    fn read(&self, phy: u8, reg: u8) -> Result<u16, MdioError>;
-    /// Writes register `reg` of the PHY at `phy`.
-    fn write(&self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError>;
-}
-
-impl<T: Mdio + ?Sized> Mdio for &T {
-    fn read(&self, phy: u8, reg: u8) -> Result<u16, MdioError> {
-        (**self).read(phy, reg)
-    }
-    fn write(&self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError> {
-        (**self).write(phy, reg, value)
-    }
-}
-
 /// The SMI register (its bus covers the single register at offset 0).
-pub struct Smi<B: RegisterBus> {
+pub struct Smi<B: Bus> {
     bus: B,
 }
 
@@ -58,7 +32,7 @@ impl Smi<Mmio> {
     }
 }
 
-impl<B: RegisterBus> Smi<B> {
+impl<B: Bus> Smi<B> {
     /// Wraps a bus whose offset 0 is the SMI register.
     pub fn new(bus: B) -> Self {
         Smi { bus }
@@ -66,8 +40,8 @@ impl<B: RegisterBus> Smi<B> {
 
     fn wait_idle(&self) -> Result<u32, MdioError> {
         let mut last = 0;
-        if poll_until(|| {
-            last = self.bus.read32(0);
+        if poll_until(crate::POLL_LIMIT, || {
+            last = self.bus.read(0);
             last & BUSY == 0
         }) {
             Ok(last)
@@ -77,22 +51,20 @@ impl<B: RegisterBus> Smi<B> {
     }
 
     fn command(phy: u8, reg: u8) -> Result<u32, MdioError> {
-        if phy > 31 || reg > 31 {
-            return Err(MdioError::InvalidAddress);
-        }
+        check_address(phy, reg)?;
         Ok((u32::from(phy) << PHY_SHIFT) | (u32::from(reg) << REG_SHIFT))
     }
 }
 
-impl<B: RegisterBus> Mdio for Smi<B> {
+impl<B: Bus> Mdio for Smi<B> {
     fn read(&self, phy: u8, reg: u8) -> Result<u16, MdioError> {
         let cmd = Self::command(phy, reg)?;
         self.wait_idle()?;
-        self.bus.write32(0, cmd | OP_READ);
+        self.bus.write(0, cmd | OP_READ);
         let done = self.wait_idle()?;
         // READ_VALID may trail BUSY by a cycle; re-read once before giving up.
         let done = if done & READ_VALID == 0 {
-            self.bus.read32(0)
+            self.bus.read(0)
         } else {
             done
         };
@@ -105,7 +77,7 @@ impl<B: RegisterBus> Mdio for Smi<B> {
     fn write(&self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError> {
         let cmd = Self::command(phy, reg)?;
         self.wait_idle()?;
-        self.bus.write32(0, cmd | u32::from(value));
+        self.bus.write(0, cmd | u32::from(value));
         // Linux does not wait after a write; waiting here keeps a following read ordered.
         self.wait_idle().map(|_| ())
     }

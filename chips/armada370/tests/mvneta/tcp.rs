@@ -1,9 +1,9 @@
 //! smoltcp TCP between the two ports of one (modelled) Armada 370: eth0 and eth1 each run the
 //! mvneta driver against its own port model and share the SMI bus; the test is the cable.
 
-use hal_armada370::mdio::Smi;
-use hal_armada370::mvneta::{Config, Mvneta};
-use hal_armada370::phy::{Phy, PhyConfig, RgmiiDelays};
+use armada370::mdio::Smi;
+use armada370::mvneta::{Config, Mvneta};
+use mii::{Phy, PhyConfig, RgmiiDelays};
 use nic::{Nic, SmoltcpDevice};
 use smoltcp::iface::{Config as IfaceConfig, Interface, SocketSet, SocketStorage};
 use smoltcp::socket::tcp;

@@ -15,7 +15,7 @@
 //! `__dma_page_dev_to_cpu`): before DMA reads memory, clean L1 first, then L2; before the CPU
 //! reads DMA-written memory, invalidate L2 first, then L1. [`crate::cache::CachedDma`] does that.
 
-use crate::bus::{Mmio, RegisterBus};
+use hil::mmio::{Bus, Mmio};
 
 /// L2 line size.
 pub const LINE: usize = 32;
@@ -53,7 +53,7 @@ impl RangeOp {
 }
 
 /// The Aurora L2 controller.
-pub struct AuroraL2<B: RegisterBus> {
+pub struct AuroraL2<B: Bus> {
     bus: B,
 }
 
@@ -69,7 +69,7 @@ impl AuroraL2<Mmio> {
     }
 }
 
-impl<B: RegisterBus> AuroraL2<B> {
+impl<B: Bus> AuroraL2<B> {
     /// Wraps a bus; touches no register.
     pub fn new(bus: B) -> Self {
         AuroraL2 { bus }
@@ -77,7 +77,7 @@ impl<B: RegisterBus> AuroraL2<B> {
 
     /// Whether the L2 is enabled (the boot loader decides; Linux enables it if it is not).
     pub fn is_enabled(&self) -> bool {
-        self.bus.read32(CONTROL) & 1 != 0
+        self.bus.read(CONTROL) & 1 != 0
     }
 
     /// Applies `op` to every line overlapping physical `[start, start + len)`, rounding outwards
@@ -96,8 +96,8 @@ impl<B: RegisterBus> AuroraL2<B> {
         while addr < end {
             let page_end = (addr / page + 1) * page;
             let chunk_end = end.min(addr + max).min(page_end);
-            self.bus.write32(RANGE_BASE, addr as u32);
-            self.bus.write32(op.register(), (chunk_end - line) as u32);
+            self.bus.write(RANGE_BASE, addr as u32);
+            self.bus.write(op.register(), (chunk_end - line) as u32);
             self.sync();
             addr = chunk_end;
         }
@@ -105,7 +105,7 @@ impl<B: RegisterBus> AuroraL2<B> {
 
     /// Waits for outstanding L2 operations and drains its buffers.
     pub fn sync(&self) {
-        self.bus.write32(SYNC, 0);
+        self.bus.write(SYNC, 0);
     }
 }
 
@@ -117,11 +117,11 @@ mod tests {
     use std::vec::Vec;
 
     struct Rec(RefCell<Vec<(usize, u32)>>);
-    impl RegisterBus for Rec {
-        fn read32(&self, _: usize) -> u32 {
+    impl Bus for Rec {
+        fn read(&self, _: usize) -> u32 {
             0
         }
-        fn write32(&self, o: usize, v: u32) {
+        fn write(&self, o: usize, v: u32) {
             self.0.borrow_mut().push((o, v));
         }
     }

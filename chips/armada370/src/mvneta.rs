@@ -13,10 +13,10 @@
 //! model (`tests/mvneta/model.rs`) punishes any miscount.
 //!
 //! ```no_run
-//! use hal_armada370::map;
-//! use hal_armada370::mdio::Smi;
-//! use hal_armada370::mvneta::{Config, Mvneta, PortMemory};
-//! use hal_armada370::phy::{Phy, PhyConfig, RgmiiDelays};
+//! use armada370::map;
+//! use armada370::mdio::Smi;
+//! use armada370::mvneta::{Config, Mvneta, PortMemory};
+//! use mii::{Phy, PhyConfig, RgmiiDelays};
 //! fn bring_up(dma: impl nic::dma::DmaMemory, eth0_mem: &'static mut PortMemory) {
 //!     // SAFETY: the SMI register is mapped and used only through this `Smi`.
 //!     let smi = unsafe { Smi::new_mmio(map::unit(map::SMI_OFFSET)) };

@@ -11,8 +11,8 @@
 //! soft reset and bit 0 of register 0x64 triggers it. U-Boot's mvebu reset/sysreset driver (`MVEBU_RSTOUTN_MASK_REG`,
 //! `MVEBU_SYS_SOFT_RST_REG`) uses the same offsets for every Armada except the 375.
 
-use crate::bus::{Mmio, RegisterBus};
 use crate::timer::offsets::{CTRL, GLOBAL_EVENTS_STATUS};
+use hil::mmio::{Bus, Mmio};
 
 /// Watchdog counter, in the global timer block.
 pub const WDT_COUNTER: usize = 0x34;
@@ -25,7 +25,7 @@ const WDT_EXPIRED: u32 = 1 << 31;
 const RSTOUT_WDT_ENABLE: u32 = 1 << 8;
 
 /// The watchdog: `timer` is the global timer block bus, `rstout` the one-register RSTOUT bus.
-pub struct Watchdog<B: RegisterBus, R: RegisterBus> {
+pub struct Watchdog<B: Bus, R: Bus> {
     timer: B,
     rstout: R,
     /// Counts per second after the prescaler.
@@ -51,7 +51,7 @@ impl Watchdog<Mmio, Mmio> {
     }
 }
 
-impl<B: RegisterBus, R: RegisterBus> Watchdog<B, R> {
+impl<B: Bus, R: Bus> Watchdog<B, R> {
     /// Wraps the buses; touches no register.
     pub fn new(timer: B, rstout: R, nbclk_hz: u32) -> Self {
         Watchdog {
@@ -69,37 +69,37 @@ impl<B: RegisterBus, R: RegisterBus> Watchdog<B, R> {
     /// Arms the watchdog to reset the SoC after `timeout_ms` without [`Self::feed`]. The longest
     /// timeout is 2^32 counts (~229 s at 18.75 MHz); longer requests are clamped.
     pub fn start(&mut self, timeout_ms: u32) {
-        let ctrl = self.timer.read32(CTRL);
-        self.timer.write32(
+        let ctrl = self.timer.read(CTRL);
+        self.timer.write(
             CTRL,
             (ctrl & !WDT_RATIO_MASK) | (WDT_RATIO << WDT_RATIO_SHIFT),
         );
-        self.timer.write32(WDT_COUNTER, self.counts(timeout_ms));
+        self.timer.write(WDT_COUNTER, self.counts(timeout_ms));
         // Clear a stale expiry (write 0 to the bit, keep the others), then enable.
-        self.timer.write32(GLOBAL_EVENTS_STATUS, !WDT_EXPIRED);
-        let ctrl = self.timer.read32(CTRL);
-        self.timer.write32(CTRL, ctrl | WDT_ENABLE);
-        let rstout = self.rstout.read32(0);
-        self.rstout.write32(0, rstout | RSTOUT_WDT_ENABLE);
+        self.timer.write(GLOBAL_EVENTS_STATUS, !WDT_EXPIRED);
+        let ctrl = self.timer.read(CTRL);
+        self.timer.write(CTRL, ctrl | WDT_ENABLE);
+        let rstout = self.rstout.read(0);
+        self.rstout.write(0, rstout | RSTOUT_WDT_ENABLE);
     }
 
     /// Restarts the countdown with `timeout_ms`.
     pub fn feed(&mut self, timeout_ms: u32) {
-        self.timer.write32(WDT_COUNTER, self.counts(timeout_ms));
+        self.timer.write(WDT_COUNTER, self.counts(timeout_ms));
     }
 
     /// Disarms: reset output first (so a late expiry cannot reset), then the counter.
     pub fn stop(&mut self) {
-        let rstout = self.rstout.read32(0);
-        self.rstout.write32(0, rstout & !RSTOUT_WDT_ENABLE);
-        let ctrl = self.timer.read32(CTRL);
-        self.timer.write32(CTRL, ctrl & !WDT_ENABLE);
+        let rstout = self.rstout.read(0);
+        self.rstout.write(0, rstout & !RSTOUT_WDT_ENABLE);
+        let ctrl = self.timer.read(CTRL);
+        self.timer.write(CTRL, ctrl & !WDT_ENABLE);
     }
 
     /// Whether the watchdog is counting and allowed to reset (what Linux's `orion_enabled`
     /// checks), e.g. left running by the boot loader.
     pub fn is_running(&self) -> bool {
-        self.timer.read32(CTRL) & WDT_ENABLE != 0 && self.rstout.read32(0) & RSTOUT_WDT_ENABLE != 0
+        self.timer.read(CTRL) & WDT_ENABLE != 0 && self.rstout.read(0) & RSTOUT_WDT_ENABLE != 0
     }
 }
 
@@ -110,12 +110,12 @@ const SYSTEM_SOFT_RESET: usize = 0x64;
 /// Resets the whole SoC through the system controller at `system_controller` (bus over
 /// `map::SYSTEM_CONTROLLER_OFFSET`). Returns only if the reset did not happen within a
 /// bounded wait (then the caller should fall back to the watchdog).
-pub fn system_reset<B: RegisterBus>(system_controller: &B) {
-    system_controller.write32(RSTOUTN_MASK, 1);
-    system_controller.write32(SYSTEM_SOFT_RESET, 1);
+pub fn system_reset<B: Bus>(system_controller: &B) {
+    system_controller.write(RSTOUTN_MASK, 1);
+    system_controller.write(SYSTEM_SOFT_RESET, 1);
     // The reset takes effect within a few cycles; spin (bounded) reading a harmless register.
-    crate::bus::poll_until(|| {
-        let _ = system_controller.read32(RSTOUTN_MASK);
+    hil::mmio::poll_until(crate::POLL_LIMIT, || {
+        let _ = system_controller.read(RSTOUTN_MASK);
         false
     });
 }
@@ -126,11 +126,11 @@ mod tests {
     use core::cell::RefCell;
 
     struct Regs(RefCell<[u32; 16]>);
-    impl RegisterBus for Regs {
-        fn read32(&self, o: usize) -> u32 {
+    impl Bus for Regs {
+        fn read(&self, o: usize) -> u32 {
             self.0.borrow()[o / 4]
         }
-        fn write32(&self, o: usize, v: u32) {
+        fn write(&self, o: usize, v: u32) {
             self.0.borrow_mut()[o / 4] = v;
         }
     }

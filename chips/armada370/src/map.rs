@@ -1,4 +1,4 @@
-//! Armada 370 / Mirabox address map and interrupt numbers.
+//! Armada 370 address map and interrupt numbers (chip facts; board wiring lives in the board crate).
 //!
 //! Offsets are from the internal-register window, which the BootROM puts at 0xD000_0000 and the
 //! stock Mirabox U-Boot (2009.08, Marvell 1.1.2) leaves there. The register that moves the window
@@ -69,18 +69,4 @@ pub mod irq {
     pub const UART1: u32 = 42;
     /// Highest per-CPU interrupt number (`irq-armada-370-xp.c`: `irq < ARMADA_370_XP_MAX_PER_CPU_IRQS`).
     pub const MAX_PER_CPU: u32 = 28;
-}
-
-/// Mirabox board wiring (`armada-370-mirabox.dts`).
-pub mod mirabox {
-    /// MDIO addresses of the PHYs of eth0 and eth1 (`ethernet-phy@0`, `ethernet-phy@1`).
-    pub const PHY_ADDRESSES: [u8; 2] = [0, 1];
-    /// Green power LED: GPIO bank 1, line 31 (MPP63), active low.
-    pub const LED_PWR_GREEN: (usize, u32) = (1, 31);
-    /// Blue status LED: GPIO bank 2, line 0 (MPP64), active low.
-    pub const LED_STAT_BLUE: (usize, u32) = (2, 0);
-    /// Green status LED: GPIO bank 2, line 1 (MPP65), active low.
-    pub const LED_STAT_GREEN: (usize, u32) = (2, 1);
-    /// Console baud rate (`stdout-path = "serial0:115200n8"`).
-    pub const CONSOLE_BAUD: u32 = 115_200;
 }

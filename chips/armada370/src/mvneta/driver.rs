@@ -42,10 +42,10 @@ use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
 
 use super::descriptors::*;
 use super::registers::*;
-use crate::bus::{Mmio, Reg, RegisterBus, poll_until};
 use crate::mbus::{DRAM_TARGET, DramWindow};
-use crate::mdio::Mdio;
-use crate::phy::{Phy, PhyError};
+use hil::mdio::Mdio;
+use hil::mmio::{Bus, Mmio, Reg, RegDef, poll_until, reg};
+use mii::{Phy, PhyError};
 
 /// Largest frame sent or delivered, header included, FCS excluded.
 pub const MAX_FRAME_LEN: usize = 1514;
@@ -82,7 +82,7 @@ pub struct Config {
     pub rx_coalesce_usecs: u32,
     /// TX-done interrupt at most once per this many frames (adaptive, see module docs).
     pub tx_coalesce_frames: u32,
-    /// TCLK, for the RX time coalescing (read it with [`crate::uart16550::tclk_from_sar`]).
+    /// TCLK, for the RX time coalescing (read it with [`crate::sar::tclk_from_sar`]).
     pub tclk_hz: u32,
     /// Accept every multicast frame (needed for IPv6 neighbour discovery without a list).
     pub accept_all_multicast: bool,
@@ -182,7 +182,7 @@ struct PendingRx {
 }
 
 /// Driver for one mvneta port.
-pub struct Mvneta<B: RegisterBus, D: DmaMemory, M: Mdio> {
+pub struct Mvneta<B: Bus, D: DmaMemory, M: Mdio> {
     bus: B,
     dma: D,
     phy: Option<Phy<M>>,
@@ -217,7 +217,7 @@ pub struct Mvneta<B: RegisterBus, D: DmaMemory, M: Mdio> {
 
 // SAFETY: the driver exclusively owns its `PortMemory` (constructor contracts) and its bus; moving
 // it to another context moves that ownership. It is not `Sync`.
-unsafe impl<B: RegisterBus + Send, D: DmaMemory + Send, M: Mdio + Send> Send for Mvneta<B, D, M> {}
+unsafe impl<B: Bus + Send, D: DmaMemory + Send, M: Mdio + Send> Send for Mvneta<B, D, M> {}
 
 impl<D: DmaMemory, M: Mdio> Mvneta<Mmio, D, M> {
     /// Brings up the port whose registers are at absolute address `base`
@@ -239,7 +239,7 @@ impl<D: DmaMemory, M: Mdio> Mvneta<Mmio, D, M> {
     }
 }
 
-impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
+impl<B: Bus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
     /// Brings up the port behind `bus` with rings and buffers in `mem`.
     pub fn new(
         bus: B,
@@ -307,15 +307,15 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
     // ------------------------------------------------------------------ register helpers
 
     fn reg<R: tock_registers::RegisterLongName>(&self, offset: usize) -> Reg<'_, B, R> {
-        Reg::new(&self.bus, offset)
+        reg(&self.bus, RegDef::at(offset))
     }
 
     fn rd(&self, offset: usize) -> u32 {
-        self.bus.read32(offset)
+        self.bus.read(offset)
     }
 
     fn wr(&self, offset: usize, value: u32) {
-        self.bus.write32(offset, value)
+        self.bus.write(offset, value)
     }
 
     fn settle(&self) {
@@ -459,7 +459,7 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
                 + GMAC_CTRL_2::PORT_RESET::CLEAR,
         );
         let ctrl2 = self.reg::<GMAC_CTRL_2::Register>(GMAC_CTRL_2);
-        if !poll_until(|| !ctrl2.is_set(GMAC_CTRL_2::PORT_RESET)) {
+        if !poll_until(crate::POLL_LIMIT, || !ctrl2.is_set(GMAC_CTRL_2::PORT_RESET)) {
             return Err(NetaError::PortResetTimeout);
         }
         self.reg::<GMAC_AUTONEG::Register>(GMAC_AUTONEG_CONFIG)
@@ -684,12 +684,14 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
         if self.rd(RXQ_CMD) & 0xFF != 0 {
             self.wr(RXQ_CMD, 0xFF << 8);
         }
-        poll_until(|| self.rd(RXQ_CMD) & 0xFF == 0);
+        poll_until(crate::POLL_LIMIT, || self.rd(RXQ_CMD) & 0xFF == 0);
         if self.rd(TXQ_CMD) & 0xFF != 0 {
             self.wr(TXQ_CMD, 0xFF << 8);
         }
-        poll_until(|| self.rd(TXQ_CMD) & 0xFF == 0);
-        poll_until(|| self.rd(PORT_STATUS) & PORT_STATUS_TX_FIFO_EMPTY != 0);
+        poll_until(crate::POLL_LIMIT, || self.rd(TXQ_CMD) & 0xFF == 0);
+        poll_until(crate::POLL_LIMIT, || {
+            self.rd(PORT_STATUS) & PORT_STATUS_TX_FIFO_EMPTY != 0
+        });
         self.settle();
         self.queues_running = false;
     }
@@ -967,7 +969,7 @@ fn crc8(bytes: &[u8]) -> u8 {
     crc
 }
 
-impl<B: RegisterBus, D: DmaMemory, M: Mdio> Nic for Mvneta<B, D, M> {
+impl<B: Bus, D: DmaMemory, M: Mdio> Nic for Mvneta<B, D, M> {
     fn mac_address(&self) -> MacAddress {
         self.mac
     }
@@ -975,7 +977,7 @@ impl<B: RegisterBus, D: DmaMemory, M: Mdio> Nic for Mvneta<B, D, M> {
     fn link_state(&mut self) -> LinkState {
         let now = match self.phy.as_mut() {
             // An MDIO failure leaves the last known state: better than flapping on a glitch.
-            Some(phy) => phy.link().unwrap_or(self.link),
+            Some(phy) => phy.link_state().unwrap_or(self.link),
             None => LinkState::Up {
                 speed: self.config.fixed_link.0,
                 duplex: self.config.fixed_link.1,

@@ -15,8 +15,8 @@
 //! per-CPU mapping matters too: mvneta only reports causes for queues granted to the CPU in its
 //! CPU_MAP register (the driver sets it; see [`crate::mvneta`]).
 
-use crate::bus::{Mmio, RegisterBus};
 use crate::map::irq::MAX_PER_CPU;
+use hil::mmio::{Bus, Mmio};
 
 /// Main block: control (bits 11..2 = number of interrupts).
 const MAIN_CONTROL: usize = 0x00;
@@ -37,7 +37,7 @@ const SPURIOUS: u32 = 1023;
 const MAX_SOURCES: u32 = 1024;
 
 /// The MPIC as seen by CPU 0.
-pub struct Mpic<M: RegisterBus, C: RegisterBus> {
+pub struct Mpic<M: Bus, C: Bus> {
     main: M,
     cpu: C,
     sources: u32,
@@ -60,10 +60,10 @@ impl Mpic<Mmio, Mmio> {
     }
 }
 
-impl<M: RegisterBus, C: RegisterBus> Mpic<M, C> {
+impl<M: Bus, C: Bus> Mpic<M, C> {
     /// Wraps the buses and reads the number of sources.
     pub fn new(main: M, cpu: C) -> Self {
-        let sources = ((main.read32(MAIN_CONTROL) >> 2) & 0x3FF).clamp(1, MAX_SOURCES);
+        let sources = ((main.read(MAIN_CONTROL) >> 2) & 0x3FF).clamp(1, MAX_SOURCES);
         Mpic { main, cpu, sources }
     }
 
@@ -75,8 +75,8 @@ impl<M: RegisterBus, C: RegisterBus> Mpic<M, C> {
     /// Disables and masks every source (Linux's probe does the same before mapping any).
     pub fn init(&mut self) {
         for n in 0..self.sources {
-            self.main.write32(MAIN_CLEAR_ENABLE, n);
-            self.cpu.write32(CPU_SET_MASK, n);
+            self.main.write(MAIN_CLEAR_ENABLE, n);
+            self.cpu.write(CPU_SET_MASK, n);
         }
     }
 
@@ -85,8 +85,8 @@ impl<M: RegisterBus, C: RegisterBus> Mpic<M, C> {
         if n >= self.sources {
             return;
         }
-        self.main.write32(MAIN_SET_ENABLE, n);
-        self.cpu.write32(CPU_CLEAR_MASK, n);
+        self.main.write(MAIN_SET_ENABLE, n);
+        self.cpu.write(CPU_CLEAR_MASK, n);
     }
 
     /// Stops interrupt `n` (per-CPU mask for 0..=28, global enable for the others).
@@ -95,16 +95,16 @@ impl<M: RegisterBus, C: RegisterBus> Mpic<M, C> {
             return;
         }
         if n <= MAX_PER_CPU {
-            self.cpu.write32(CPU_SET_MASK, n);
+            self.cpu.write(CPU_SET_MASK, n);
         } else {
-            self.main.write32(MAIN_CLEAR_ENABLE, n);
+            self.main.write(MAIN_CLEAR_ENABLE, n);
         }
     }
 
     /// The highest-priority pending interrupt, acknowledged; `None` when nothing is pending.
     /// Call in a loop from the IRQ vector until it returns `None`.
     pub fn claim(&mut self) -> Option<u32> {
-        let n = self.cpu.read32(CPU_INTACK) & 0x3FF;
+        let n = self.cpu.read(CPU_INTACK) & 0x3FF;
         if n >= SPURIOUS { None } else { Some(n) }
     }
 }
@@ -122,15 +122,15 @@ mod tests {
         control: u32,
         acks: RefCell<Vec<u32>>,
     }
-    impl RegisterBus for Rec {
-        fn read32(&self, o: usize) -> u32 {
+    impl Bus for Rec {
+        fn read(&self, o: usize) -> u32 {
             match o {
                 MAIN_CONTROL => self.control,
                 CPU_INTACK => self.acks.borrow_mut().pop().unwrap_or(0x3FF),
                 _ => 0,
             }
         }
-        fn write32(&self, o: usize, v: u32) {
+        fn write(&self, o: usize, v: u32) {
             self.writes.borrow_mut().push((o, v));
         }
     }

@@ -36,8 +36,8 @@ use std::cell::{Ref, RefCell, RefMut};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use hal_armada370::bus::RegisterBus;
-use hal_armada370::mvneta::registers as r;
+use armada370::mvneta::registers as r;
+use hil::mmio::Bus;
 use nic::dma::{BusAddress, DmaMemory};
 
 pub const LINE: usize = 32;
@@ -285,8 +285,8 @@ impl SmiModel {
     }
 }
 
-impl RegisterBus for SmiModel {
-    fn read32(&self, offset: usize) -> u32 {
+impl Bus for SmiModel {
+    fn read(&self, offset: usize) -> u32 {
         assert_eq!(offset, 0);
         let mut s = self.state.borrow_mut();
         if s.stuck_busy {
@@ -298,7 +298,7 @@ impl RegisterBus for SmiModel {
         }
         s.value
     }
-    fn write32(&self, offset: usize, v: u32) {
+    fn write(&self, offset: usize, v: u32) {
         assert_eq!(offset, 0);
         let mut s = self.state.borrow_mut();
         assert!(
@@ -425,7 +425,7 @@ impl NetaModel {
     /// A port with `mac` left in its MAC registers (as U-Boot leaves it), an arena of `len`
     /// bytes of DMA-able memory, and the PHY at `phy_addr` on `smi`.
     pub fn new(mac: [u8; 6], smi: Rc<SmiModel>, phy_addr: u8) -> NetaModel {
-        let len = (size_of::<hal_armada370::mvneta::PortMemory>() + 8192).next_multiple_of(4096);
+        let len = (size_of::<armada370::mvneta::PortMemory>() + 8192).next_multiple_of(4096);
         let arena = Arena::new(len);
         let mut regs = HashMap::new();
         regs.insert(
@@ -474,7 +474,7 @@ impl NetaModel {
     }
 
     /// The arena start, where tests place the driver's `PortMemory`.
-    pub fn memory(&self) -> std::ptr::NonNull<hal_armada370::mvneta::PortMemory> {
+    pub fn memory(&self) -> std::ptr::NonNull<armada370::mvneta::PortMemory> {
         std::ptr::NonNull::new(self.arena.ptr.cast()).expect("arena")
     }
 
@@ -1067,8 +1067,8 @@ impl NetaModel {
     }
 }
 
-impl RegisterBus for NetaModel {
-    fn read32(&self, offset: usize) -> u32 {
+impl Bus for NetaModel {
+    fn read(&self, offset: usize) -> u32 {
         assert!(
             offset.is_multiple_of(4) && offset < 0x4000,
             "bad offset {offset:#x}"
@@ -1076,7 +1076,7 @@ impl RegisterBus for NetaModel {
         let mut s = self.st.borrow_mut();
         self.read_reg(&mut s, offset)
     }
-    fn write32(&self, offset: usize, value: u32) {
+    fn write(&self, offset: usize, value: u32) {
         assert!(
             offset.is_multiple_of(4) && offset < 0x4000,
             "bad offset {offset:#x}"
