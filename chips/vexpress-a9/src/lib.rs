@@ -90,8 +90,8 @@ static TAKEN: AtomicBool = AtomicBool::new(false);
 impl Peripherals {
     /// The machine's peripherals, the first time; `None` afterwards.
     pub fn take() -> Option<Peripherals> {
-        // A load then a store is not atomic on ARMv5-class cores without a critical section, and
-        // portable atomics' swap is not available everywhere: take a critical section.
+        // In a critical section so the check and the set are one step even where atomic
+        // read-modify-write is not available.
         let first = critical_section::with(|_| !TAKEN.swap(true, Ordering::Relaxed));
         if !first {
             return None;

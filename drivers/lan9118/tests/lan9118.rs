@@ -588,3 +588,17 @@ fn sustained_bidirectional_traffic_is_byte_exact() {
     );
     assert!(model.violations().is_empty(), "{:?}", model.violations());
 }
+
+#[test]
+fn the_internal_phy_answers_clause_22_mdio_through_mii_acc() {
+    use hil::mdio::{Mdio, MdioError};
+    let model = Lan9118Model::new();
+    let nic = driver(&model);
+    // PHYSID1/2 of the internal PHY, read the way any PHY driver reads them.
+    assert_eq!(Mdio::read(&nic, 1, 2), Ok(0x0007));
+    assert_eq!(Mdio::read(&nic, 1, 3), Ok(0xC0D1));
+    // What bring-up advertised through `mii`: 10/100 half/full, IEEE 802.3 selector.
+    assert_eq!(Mdio::read(&nic, 1, 4), Ok(0x01E1));
+    assert_eq!(Mdio::read(&nic, 32, 0), Err(MdioError::InvalidAddress));
+    assert_eq!(Mdio::read(&nic, 1, 32), Err(MdioError::InvalidAddress));
+}
