@@ -22,15 +22,15 @@
 //!   `None`): U-Boot writes it when it uses the port, e.g. for the `tftpboot` of the image.
 //! - RGMII delays as U-Boot set them (`RgmiiDelays::KeepBootloader`): the PHY is never reset.
 
+use armada370::cache::{CachedDma, Cp15L1, DmaRange};
+use armada370::l2::AuroraL2;
+use armada370::mbus::{self, DramWindow};
+use armada370::mdio::Smi;
+use armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
+use armada370::{map, sar};
 use firmware::kprintln;
-use hal_armada370::bus::Mmio;
-use hal_armada370::cache::{CachedDma, Cp15L1, DmaRange};
-use hal_armada370::l2::AuroraL2;
-use hal_armada370::mbus::{self, DramWindow};
-use hal_armada370::mdio::Smi;
-use hal_armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
-use hal_armada370::phy::{Phy, PhyConfig, RgmiiDelays};
-use hal_armada370::{map, uart16550};
+use hil::mmio::Mmio;
+use mii::{Phy, PhyConfig, RgmiiDelays};
 use static_cell::{ConstStaticCell, StaticCell};
 
 /// The MDIO master both PHY drivers share.
@@ -58,7 +58,7 @@ pub fn bring_up() -> Ports {
     // device memory; this `Smi` is its only user (both PHY drivers go through it, from the main
     // loop only).
     let smi: &'static Smi<Mmio> = SMI.init(unsafe { Smi::new_mmio(map::unit(map::SMI_OFFSET)) });
-    let [eth0_phy_address, eth1_phy_address] = map::mirabox::PHY_ADDRESSES;
+    let [eth0_phy_address, eth1_phy_address] = crate::wiring::PHY_ADDRESSES;
     let eth0 = match bring_up_eth0(smi, eth0_phy_address) {
         Ok(eth0) => Some(eth0),
         Err(error) => {
@@ -115,7 +115,7 @@ fn bring_up_eth0(smi: &'static Smi<Mmio>, phy_address: u8) -> Result<Eth0, NetaE
     let regs = map::INTERNAL_REGS;
     // SAFETY: the MBus SDRAM window registers and the SAR are read-only here and inside the
     // mapped internal-register window.
-    let (dram, tclk_hz) = unsafe { (mbus::read_dram_windows(regs), uart16550::read_tclk_hz(regs)) };
+    let (dram, tclk_hz) = unsafe { (mbus::read_dram_windows(regs), sar::read_tclk_hz(regs)) };
     let ram = dma_range(&dram).ok_or(NetaError::DmaUnreachable)?;
     // SAFETY: the Aurora register window is inside the mapped internal-register window; range
     // operations are issued only by this port's DMA handle, from the main loop.

@@ -2,8 +2,9 @@
 //! the stock U-Boot 2009.08 with `bootm` (uImage built by `cargo xtask build mirabox`, loaded and
 //! entered at 0x8000; see `linker/mirabox.x`).
 //!
-//! What the board wires (drivers from `hal-armada370`, facts in
-//! `shared/reference/armada370-mirabox.md` §4–§5):
+//! What the board wires (drivers from `armada370`, `ns16550` and `mii`; facts from Linux
+//! `arch/arm/boot/dts/marvell/armada-370-mirabox.dts` and `armada-370-xp.dtsi`, and the stock
+//! U-Boot's `bdinfo`/`printenv`):
 //!
 //! | kernel seam | device |
 //! |---|---|
@@ -66,38 +67,39 @@
 //!
 //! RAM: the stock U-Boot passes ATAG_MEM for both 512 MiB chip selects (1 GiB at 0); the mainline
 //! DTS's 512 MiB is wrong. Without ATAGs the kernel uses [`Platform::default_ram`], which is the
-//! full 1 GiB. The MBus SDRAM windows (`hal_armada370::mbus::read_dram_windows`) would give the
+//! full 1 GiB. The MBus SDRAM windows (`armada370::mbus::read_dram_windows`) would give the
 //! same answer from the hardware; the kernel has no hook yet for a board-computed RAM size, so
-//! the compiled-in default stands in for it (checklist item 2 of `hal-armada370/README.md`).
+//! the compiled-in default stands in for it (checklist item 2 of `chips/armada370/README.md`).
 #![no_std]
 #![no_main]
 
 use core::cell::RefCell;
 
+use armada370::map;
+use armada370::mpic::Mpic;
+use armada370::timer::{self, Block, Channel, TimerBlock};
+use armada370::watchdog::{self, Watchdog};
 use critical_section::Mutex;
 use firmware::board::with_driver;
 use firmware::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+    Clock, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 use firmware::kprintln;
 use firmware::link::LinkWatch;
 use firmware::network::Network;
 use firmware::proxy_service::ProxyService;
-use hal_armada370::bus::Mmio;
-use hal_armada370::map;
-use hal_armada370::mpic::Mpic;
-use hal_armada370::timer::{self, Block, Channel, TimerBlock};
-use hal_armada370::uart16550::Uart16550;
-use hal_armada370::watchdog::{self, Watchdog};
+use hil::mmio::Mmio;
 use net::Stack;
 use nic::Nic;
+use ns16550::{Ns16550, Variant};
 use proxy::config::Parsed;
 
 mod configuration;
 mod ethernet;
+mod wiring;
 
 /// The timers' input clock (nbclk). The DTS's legacy `clock-frequency = <600000000>`; not yet
-/// measured on a Mirabox (`hal-armada370/README.md`, checklist item 3).
+/// measured on a Mirabox (`chips/armada370/README.md`, checklist item 3).
 const NBCLK_HZ: u32 = 600_000_000;
 
 /// How long the board may go without a tick before the watchdog resets it. Generous: it is the
@@ -112,31 +114,18 @@ struct GlobalTimers {
     watchdog: Watchdog<Mmio, Mmio>,
 }
 
-static UART0: Mutex<RefCell<Option<Uart16550<Mmio>>>> = Mutex::new(RefCell::new(None));
+/// UART0, the kernel console (`hil::Console` on the driver itself). Usable before `main` has
+/// run: U-Boot left it at 115200 8N1 and `Ns16550::new` touches nothing.
+// SAFETY: UART0's window of the Armada 370 internal registers where the stock U-Boot leaves
+// them (Linux `armada-370-xp.dtsi` `serial@12000`); device memory (MMU off, then mapped as
+// device by the kernel), and only this driver touches it.
+static UART0: Ns16550<hil::mmio::Mmio> = Ns16550::new(
+    unsafe { hil::mmio::Mmio::new(map::INTERNAL_REGS + map::UART0_OFFSET, ns16550::WINDOW_LEN) },
+    Variant::DwApb,
+);
 static GLOBAL_TIMERS: Mutex<RefCell<Option<GlobalTimers>>> = Mutex::new(RefCell::new(None));
 static LOCAL_TIMER: Mutex<RefCell<Option<TimerBlock<Mmio>>>> = Mutex::new(RefCell::new(None));
 static MPIC: Mutex<RefCell<Option<Mpic<Mmio, Mmio>>>> = Mutex::new(RefCell::new(None));
-
-/// UART0 as the kernel console.
-struct MiraboxConsole;
-
-impl Console for MiraboxConsole {
-    /// One critical section per byte, so a long line does not hold IRQs off for its whole
-    /// transmission. If the UART is busy (a nested write from a panic inside a write), the byte
-    /// is dropped rather than risking a second panic: the console must never be the thing that
-    /// fails.
-    fn write_bytes(&self, bytes: &[u8]) {
-        for &byte in bytes {
-            with_driver(&UART0, |uart| uart.write_byte(byte));
-        }
-    }
-    fn read_byte(&self) -> Option<u8> {
-        with_driver(&UART0, |uart| uart.try_read_byte()).flatten()
-    }
-    fn flush(&self) {
-        with_driver(&UART0, |uart| uart.flush());
-    }
-}
 
 /// Global timer 0, free-running, as the monotonic clock.
 struct MiraboxClock;
@@ -232,7 +221,6 @@ impl Power for MiraboxPower {
     }
 }
 
-static CONSOLE: MiraboxConsole = MiraboxConsole;
 static CLOCK: MiraboxClock = MiraboxClock;
 static TICK: MiraboxTick = MiraboxTick;
 static INTERRUPTS: MiraboxMpic = MiraboxMpic;
@@ -240,13 +228,13 @@ static POWER: MiraboxPower = MiraboxPower;
 
 static PLATFORM: Platform = Platform {
     name: "mirabox",
-    console: &CONSOLE,
+    console: &UART0,
     clock: &CLOCK,
     reference_clock: None,
     tick: &TICK,
     interrupts: &INTERRUPTS,
     power: &POWER,
-    // 2 x 512 MiB DDR3 on CS0/CS1 (U-Boot's bdinfo, reference §4.1).
+    // 2 x 512 MiB DDR3 on CS0/CS1 (the stock U-Boot's `bdinfo`: two DRAM banks of 512 MiB).
     default_ram: MemoryRange {
         base: 0,
         size: 1 << 30,
@@ -260,7 +248,7 @@ static PLATFORM: Platform = Platform {
     boot_info_probes: &[0x100],
     // The first 32 KiB below the image hold the ATAG list U-Boot wrote; keep it out of the heap
     // so its words stay readable for diagnostics. U-Boot's own region (0x0060_0000..0x006B_0000,
-    // reference §4.2) needs no protection: we never return to it, and a reset reloads it from
+    // its relocated text, data and stack as `bdinfo` reports them) needs no protection: we never return to it, and a reset reloads it from
     // NAND. The heap already avoids the image itself.
     reserved: &[
         MemoryRange {
@@ -279,12 +267,12 @@ static PLATFORM: Platform = Platform {
 fn main() -> ! {
     let base = map::INTERNAL_REGS;
     // SAFETY: the addresses are the Armada 370 units inside the
-    // internal-register window where the stock U-Boot leaves it (reference §5.1); the MMU is
+    // internal-register window where the stock U-Boot leaves it (the Mirabox DTS's
+    // `ranges = <MBUS_ID(0xf0, 0x01) 0 0xd0000000 0x100000 ...>`); the MMU is
     // off, so they are device accesses, and after `firmware::boot` the kernel maps the window as
     // device memory. Each unit is owned by exactly one driver, held in its own lock.
-    let (uart, global, local, mpic, watchdog) = unsafe {
+    let (global, local, mpic, watchdog) = unsafe {
         (
-            Uart16550::new_mmio(map::unit(map::UART0_OFFSET)),
             TimerBlock::new_mmio(map::unit(map::TIMER_OFFSET), Block::Global, NBCLK_HZ),
             TimerBlock::new_mmio(map::unit(map::LOCAL_TIMER_OFFSET), Block::Local, NBCLK_HZ),
             Mpic::new_mmio(base),
@@ -292,11 +280,9 @@ fn main() -> ! {
         )
     };
 
+    // U-Boot already runs UART0 at 115200 8N1; keeping its divisor avoids guessing TCLK.
+    UART0.keep_bootloader_setup();
     critical_section::with(|cs| {
-        let mut uart = uart;
-        // U-Boot already runs UART0 at 115200 8N1; keeping its divisor avoids guessing TCLK.
-        uart.keep_bootloader_setup();
-        UART0.borrow(cs).replace(Some(uart));
         let clock = timer::Clock::start(global, Channel::T0);
         let mut watchdog = watchdog;
         watchdog.start(WATCHDOG_TIMEOUT_MS);
@@ -328,7 +314,7 @@ fn main() -> ! {
     let mut next_stats_ms = 0;
     kernel.run(|kernel, now| {
         if let Some(phy) = eth1_phy.as_mut() {
-            eth1_link.poll(now, || phy.link().ok());
+            eth1_link.poll(now, || phy.link_state().ok());
         }
         let Some(network) = network.as_mut() else {
             return;

@@ -7,181 +7,102 @@
 #![no_std]
 #![no_main]
 
-use firmware::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
-};
+use firmware::board::{MemoryRange, Platform};
 use firmware::kprintln;
 use firmware::network::Network;
 use firmware::proxy_service::ProxyService;
-use hal_vexpress::a9_timers::{GlobalTimer, PRIVATE_TIMER_IRQ, PrivateTimer};
-use hal_vexpress::gic::Gic;
-use hal_vexpress::lan9118::{self, Lan9118};
-use hal_vexpress::pl011::Pl011;
-use hal_vexpress::sysreg::{COUNTER_24MHZ_HZ, SysRegs};
+use lan9118::Lan9118;
+use static_cell::StaticCell;
+use vexpress_a9::{Peripherals, map};
 
-/// Motherboard peripherals (system registers, UARTs, timers): CS7 at 0x1000_0000.
-const MOTHERBOARD_BASE: usize = 0x1000_0000;
-const UART0_BASE: usize = MOTHERBOARD_BASE + 0x9000;
-/// A9 MPCore private memory region (PERIPHBASE).
-const PERIPHBASE: usize = 0x1e00_0000;
-const LAN9118_BASE: usize = 0x4e00_0000;
 /// The configuration slot (`firmware::config_slot`): RAM between the DTB and the image, where
 /// QEMU's `-device loader` puts a configuration (`qemu/src/lib.rs`).
 const CONFIG_SLOT: MemoryRange = MemoryRange {
     base: 0x6000_8000,
     size: 0x8000,
 };
-/// PL011 reference clock on the V2M motherboard (24 MHz OSCCLK2).
-const UART_CLOCK_HZ: u32 = 24_000_000;
-/// PERIPHCLK as QEMU models it: the A9 timers tick every 10 ns.
-const PERIPHCLK_HZ: u64 = 100_000_000;
+/// The LAN9118's interrupt: motherboard line 15 = SPI 15 = GIC ID 47, level-high
+/// (hw/arm/vexpress.c, `pic[15]` for the `lan9118` device).
+const LAN9118_GIC_IRQ: u32 = 47;
 
-struct Uart(Pl011);
-struct A9GlobalTimer(GlobalTimer);
-struct Counter24Mhz(SysRegs);
-struct A9PrivateTimer(PrivateTimer);
-struct A9Gic(Gic);
-struct Motherboard(SysRegs);
-
-impl Console for Uart {
-    fn write_bytes(&self, bytes: &[u8]) {
-        bytes.iter().for_each(|&b| self.0.write_byte(b));
-    }
-    fn read_byte(&self) -> Option<u8> {
-        self.0.read_byte()
-    }
-    fn flush(&self) {
-        self.0.flush();
-    }
+/// The drivers the kernel keeps for the program's life.
+struct Drivers {
+    uart0: pl011::Pl011<hil::mmio::Mmio>,
+    gic: arm_gic::Gic<hil::mmio::Mmio, hil::mmio::Mmio>,
+    clock: a9_timers::GlobalTimer<hil::mmio::Mmio>,
+    tick: a9_timers::PrivateTimer<hil::mmio::Mmio>,
+    sysregs: vexpress_a9::sysreg::SysRegs<hil::mmio::Mmio>,
 }
 
-impl Clock for A9GlobalTimer {
-    fn now_ticks(&self) -> u64 {
-        self.0.count()
-    }
-    fn frequency_hz(&self) -> u64 {
-        PERIPHCLK_HZ
-    }
-}
+static DRIVERS: StaticCell<Drivers> = StaticCell::new();
+static PLATFORM: StaticCell<Platform> = StaticCell::new();
 
-impl Clock for Counter24Mhz {
-    fn now_ticks(&self) -> u64 {
-        u64::from(self.0.counter_24mhz())
-    }
-    fn frequency_hz(&self) -> u64 {
-        u64::from(COUNTER_24MHZ_HZ)
-    }
-    fn counter_bits(&self) -> u32 {
-        32
-    }
-}
-
-impl TickTimer for A9PrivateTimer {
-    fn irq(&self) -> IrqNumber {
-        PRIVATE_TIMER_IRQ
-    }
-    fn start_periodic(&self, hz: u32) {
-        self.0
-            .start_periodic((PERIPHCLK_HZ / u64::from(hz.max(1))) as u32);
-    }
-    fn acknowledge(&self) -> bool {
-        self.0.acknowledge()
-    }
-}
-
-impl InterruptController for A9Gic {
-    fn init(&self) {
-        self.0.init();
-    }
-    fn enable(&self, irq: IrqNumber) {
-        self.0.enable(irq);
-    }
-    fn disable(&self, irq: IrqNumber) {
-        self.0.disable(irq);
-    }
-    fn claim(&self) -> Option<IrqNumber> {
-        self.0.acknowledge()
-    }
-    fn complete(&self, irq: IrqNumber) {
-        self.0.end_of_interrupt(irq);
-    }
-}
-
-impl Power for Motherboard {
-    fn reset(&self) -> ! {
-        // The motherboard controller acts on the request asynchronously.
-        self.0.request_reboot();
-        firmware::halt()
-    }
-    fn power_off(&self) -> ! {
-        self.0.request_shutdown();
-        firmware::halt()
-    }
-}
-
-// The drivers below are built from fixed addresses: each is a device's register block on
-// vexpress-a9 (hw/arm/vexpress.c), identity-mapped as device memory by the kernel and owned by
-// that one driver.
-// SAFETY: see above.
-static UART0: Uart = Uart(unsafe { Pl011::new(UART0_BASE) });
-// SAFETY: see above.
-static CLOCK: A9GlobalTimer = A9GlobalTimer(unsafe { GlobalTimer::new(PERIPHBASE + 0x200) });
-// SAFETY: see above; only the read-only 24 MHz counter is used through this handle.
-static REFERENCE: Counter24Mhz = Counter24Mhz(unsafe { SysRegs::new(MOTHERBOARD_BASE) });
-// SAFETY: see above.
-static TICK: A9PrivateTimer = A9PrivateTimer(unsafe { PrivateTimer::new(PERIPHBASE + 0x600) });
-// SAFETY: see above.
-static GIC: A9Gic = A9Gic(unsafe { Gic::new(PERIPHBASE + 0x1000, PERIPHBASE + 0x100) });
-// SAFETY: see above; only the configuration registers are used through this handle.
-static POWER: Motherboard = Motherboard(unsafe { SysRegs::new(MOTHERBOARD_BASE) });
-
-static PLATFORM: Platform = Platform {
-    name: "vexpress-a9",
-    console: &UART0,
-    clock: &CLOCK,
-    reference_clock: Some(&REFERENCE),
-    tick: &TICK,
-    interrupts: &GIC,
-    power: &POWER,
-    default_ram: MemoryRange {
-        base: 0x6000_0000,
-        size: 128 << 20,
-    },
-    ram_window: MemoryRange {
-        base: 0x6000_0000,
-        size: 1 << 30,
-    },
-    boot_info_probes: &[0x6000_0000],
-    reserved: &[CONFIG_SLOT],
-    devices: &[
-        MemoryRange {
-            base: MOTHERBOARD_BASE,
-            size: 1 << 20,
+fn platform(d: &'static Drivers) -> Platform {
+    Platform {
+        name: "vexpress-a9",
+        console: &d.uart0,
+        clock: &d.clock,
+        // SYS_24MHZ: an independent counter to cross-check the tick against.
+        reference_clock: Some(&d.sysregs),
+        tick: &d.tick,
+        interrupts: &d.gic,
+        power: &d.sysregs,
+        default_ram: MemoryRange {
+            base: map::RAM,
+            size: 128 << 20,
         },
-        MemoryRange {
-            base: PERIPHBASE,
-            size: 1 << 20,
+        ram_window: MemoryRange {
+            base: map::RAM,
+            size: map::RAM_WINDOW_LEN,
         },
-        MemoryRange {
-            base: LAN9118_BASE,
-            size: 1 << 20,
-        },
-    ],
-};
+        boot_info_probes: &[map::RAM],
+        reserved: &[CONFIG_SLOT],
+        devices: &[
+            MemoryRange {
+                base: map::MOTHERBOARD,
+                size: map::MOTHERBOARD_LEN,
+            },
+            MemoryRange {
+                base: map::PERIPHBASE,
+                size: map::PERIPHBASE_LEN,
+            },
+            MemoryRange {
+                base: map::LAN9118,
+                size: map::LAN9118_LEN,
+            },
+        ],
+    }
+}
 
 #[aarch32_rt::entry]
 fn main() -> ! {
-    UART0.0.init(UART_CLOCK_HZ, 115_200);
-    CLOCK.0.start();
-    let kernel = firmware::boot(&PLATFORM);
-    let base = kernel
-        .boot_info
-        .device_address("smsc,lan9118")
-        .unwrap_or(LAN9118_BASE);
-    // SAFETY: `base` is the LAN9118's register window (from the DTB, or the board's map), which
-    // the kernel mapped as device memory; nothing else drives the chip.
-    let mut network = match unsafe { Lan9118::new_mmio(base, lan9118::Config::default()) } {
-        Ok(nic) => match Network::bring_up(&kernel, nic, lan9118::VEXPRESS_GIC_IRQ) {
+    let Some(p) = Peripherals::take() else {
+        firmware::halt()
+    };
+    let drivers = DRIVERS.init(Drivers {
+        uart0: p.uart0,
+        gic: p.gic,
+        clock: p.global_timer,
+        tick: p.private_timer,
+        sysregs: p.sysregs,
+    });
+    drivers.uart0.init(map::UART_CLOCK_HZ, 115_200);
+    drivers.clock.start();
+    let kernel = firmware::boot(PLATFORM.init(platform(drivers)));
+    // The DTB may place the chip elsewhere; this board's window is the legacy map's, which is
+    // what QEMU builds and the DTB in qemu/ describes.
+    if let Some(base) = kernel.boot_info.device_address("smsc,lan9118")
+        && base != p.lan9118.base()
+    {
+        kprintln!(
+            "net:   the DTB puts the LAN9118 at {:#010x}; using {:#010x}",
+            base,
+            p.lan9118.base()
+        );
+    }
+    let base = p.lan9118.base();
+    let mut network = match Lan9118::new(p.lan9118, lan9118::Config::default()) {
+        Ok(nic) => match Network::bring_up(&kernel, nic, LAN9118_GIC_IRQ) {
             Ok(network) => Some(network),
             Err(error) => {
                 kprintln!("net:   not started: {:?}", error);

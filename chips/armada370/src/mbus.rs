@@ -1,0 +1,189 @@
+//! MBus address decoding: what U-Boot left in the CPU windows, and the DRAM chip-select windows.
+//!
+//! Source: Linux `drivers/bus/mvebu-mbus.c`:
+//! - CPU windows (`armada_370_xp_mbus_win_offset`): windows 0..7 at 0x20000 + 16·w, 8..19 at
+//!   0x20090 + 8·(w − 8); CTRL (`WIN_CTRL_OFF`): bit 0 enable, bits 7..4 target, bits 15..8
+//!   attribute, bits 31..16 size − 1 in 64 KiB units; BASE (`WIN_BASE_OFF`): bits 31..16.
+//! - SDRAM windows (`mvebu_mbus_default_setup_cpu_target`): chip select n at 0x20180 + 8·n
+//!   (base, bits 31..24) and + 4 (size: bit 0 enabled, bits 31..24 = size − 1 in 16 MiB units);
+//!   the DRAM target id is 0 and the attribute of CS n is `0xF & !(1 << n)`.
+//!
+//! When the boot loader passes no ATAGs/DT memory node, the SDRAM windows are the authority on
+//! how much RAM there is (the Mirabox has 1 GiB as two 512 MiB chip selects; its mainline DTS
+//! wrongly says 512 MiB).
+
+use hil::mmio::{Bus, Mmio};
+
+/// Number of CPU decoding windows on Armada 370/XP.
+pub const CPU_WINDOWS: usize = 20;
+/// Number of DRAM chip selects.
+pub const DRAM_CHIP_SELECTS: usize = 4;
+/// MBus target id of the DRAM controller.
+pub const DRAM_TARGET: u8 = 0;
+
+/// One enabled DRAM chip-select window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DramWindow {
+    /// Chip select (0..=3).
+    pub cs: u8,
+    /// CPU physical base.
+    pub base: u32,
+    /// Size in bytes (multiple of 16 MiB; up to 4 GiB hence u64).
+    pub size: u64,
+    /// MBus attribute for this chip select, used by DMA masters' windows.
+    pub attribute: u8,
+}
+
+/// One enabled CPU decoding window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuWindow {
+    /// Window number.
+    pub index: u8,
+    /// MBus target id.
+    pub target: u8,
+    /// MBus attribute.
+    pub attribute: u8,
+    /// CPU base address.
+    pub base: u32,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The DRAM chip-select windows, read from a bus over 0x20180 (`map::MBUS_SDRAM_OFFSET`).
+/// Disabled chip selects are `None`.
+pub fn dram_windows<B: Bus>(sdram: &B) -> [Option<DramWindow>; DRAM_CHIP_SELECTS] {
+    let mut out = [None; DRAM_CHIP_SELECTS];
+    for (cs, slot) in out.iter_mut().enumerate() {
+        let base = sdram.read(8 * cs);
+        let size = sdram.read(8 * cs + 4);
+        if size & 1 == 0 {
+            continue;
+        }
+        *slot = Some(DramWindow {
+            cs: cs as u8,
+            base: base & 0xFF00_0000,
+            size: u64::from(size | 0x00FF_FFFF) + 1,
+            attribute: 0xF & !(1u8 << cs),
+        });
+    }
+    out
+}
+
+/// Total DRAM decoded by the chip-select windows, in bytes.
+pub fn dram_size<B: Bus>(sdram: &B) -> u64 {
+    dram_windows(sdram).iter().flatten().map(|w| w.size).sum()
+}
+
+/// CPU window `index` (0..20), if enabled, read from a bus over 0x20000 (`map::MBUS_WINDOWS_OFFSET`).
+pub fn cpu_window<B: Bus>(windows: &B, index: usize) -> Option<CpuWindow> {
+    if index >= CPU_WINDOWS {
+        return None;
+    }
+    let off = if index < 8 {
+        16 * index
+    } else {
+        0x90 + 8 * (index - 8)
+    };
+    let ctrl = windows.read(off);
+    if ctrl & 1 == 0 {
+        return None;
+    }
+    Some(CpuWindow {
+        index: index as u8,
+        target: ((ctrl >> 4) & 0xF) as u8,
+        attribute: ((ctrl >> 8) & 0xFF) as u8,
+        base: windows.read(off + 4) & 0xFFFF_0000,
+        size: (u64::from(ctrl >> 16) + 1) << 16,
+    })
+}
+
+/// Convenience over the hardware: the DRAM windows after the stock U-Boot.
+///
+/// # Safety
+/// `internal_regs` must be the mapped internal-register window.
+pub unsafe fn read_dram_windows(internal_regs: usize) -> [Option<DramWindow>; DRAM_CHIP_SELECTS] {
+    // SAFETY: forwarded to the caller; 0x20180..0x201A0 are the SDRAM window registers.
+    let bus = unsafe { Mmio::new(internal_regs + crate::map::MBUS_SDRAM_OFFSET, 0x20) };
+    dram_windows(&bus)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Words<const N: usize>([u32; N]);
+    impl<const N: usize> Bus for Words<N> {
+        fn read(&self, o: usize) -> u32 {
+            self.0.get(o / 4).copied().unwrap_or(0)
+        }
+        fn write(&self, _: usize, _: u32) {}
+    }
+
+    #[test]
+    fn mirabox_two_chip_selects_make_one_gib() {
+        // bdinfo: 512 MiB at 0 (CS0) and 512 MiB at 0x2000_0000 (CS1); CS2/3 disabled.
+        let sdram = Words([
+            0x0000_0000,
+            0x1F00_0001,
+            0x2000_0000,
+            0x1F00_0005,
+            0,
+            0,
+            0,
+            0,
+        ]);
+        let w = dram_windows(&sdram);
+        assert_eq!(
+            w[0],
+            Some(DramWindow {
+                cs: 0,
+                base: 0,
+                size: 512 << 20,
+                attribute: 0x0E
+            })
+        );
+        assert_eq!(
+            w[1],
+            Some(DramWindow {
+                cs: 1,
+                base: 0x2000_0000,
+                size: 512 << 20,
+                attribute: 0x0D
+            })
+        );
+        assert_eq!(w[2], None);
+        assert_eq!(dram_size(&sdram), 1 << 30);
+    }
+
+    #[test]
+    fn cpu_windows_decode_both_register_banks() {
+        let mut regs = [0u32; 64];
+        regs[0] = 0x07FF_1E01; // window 0: 128 MiB, attr 0x1E, target 0, enabled
+        regs[1] = 0xF800_0000;
+        regs[0x90 / 4] = 0x000F_2D11; // window 8: 1 MiB, attr 0x2D, target 1
+        regs[0x94 / 4] = 0xFFF0_0000;
+        let bus = Words(regs);
+        assert_eq!(
+            cpu_window(&bus, 0),
+            Some(CpuWindow {
+                index: 0,
+                target: 0,
+                attribute: 0x1E,
+                base: 0xF800_0000,
+                size: 128 << 20
+            })
+        );
+        assert_eq!(cpu_window(&bus, 1), None);
+        assert_eq!(
+            cpu_window(&bus, 8),
+            Some(CpuWindow {
+                index: 8,
+                target: 1,
+                attribute: 0x2D,
+                base: 0xFFF0_0000,
+                size: 1 << 20
+            })
+        );
+        assert_eq!(cpu_window(&bus, 20), None);
+    }
+}

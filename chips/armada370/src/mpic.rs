@@ -1,0 +1,178 @@
+//! MPIC, the Armada 370/XP interrupt controller.
+//!
+//! Source: Linux `drivers/irqchip/irq-armada-370-xp.c` (offsets, the per-CPU/global split, the
+//! acknowledge loop) and `armada-370-xp.dtsi` (`interrupt-controller@20a00`: main block at
+//! 0x20A00, per-CPU "current CPU" block at 0x21870).
+//!
+//! Two layers gate every interrupt: the global enable (main block SET/CLEAR_ENABLE, by number)
+//! and the per-CPU mask (per-CPU block SET/CLEAR_MASK, by number). Linux keeps interrupts
+//! 0..=28 ("per-CPU": doorbells, local timers, the mvneta ports) globally enabled and toggles
+//! their per-CPU mask, and keeps global ones (29+) unmasked per CPU and toggles their global
+//! enable. [`Mpic::enable`] opens both layers, [`Mpic::disable`] closes the one Linux uses.
+//!
+//! There is no end-of-interrupt register: sources are level-triggered, so the handler must
+//! clear the cause in the device before interrupts are re-enabled on the CPU. Device-side
+//! per-CPU mapping matters too: mvneta only reports causes for queues granted to the CPU in its
+//! CPU_MAP register (the driver sets it; see [`crate::mvneta`]).
+
+use crate::map::irq::MAX_PER_CPU;
+use hil::mmio::{Bus, Mmio};
+
+/// Main block: control (bits 11..2 = number of interrupts).
+const MAIN_CONTROL: usize = 0x00;
+/// Main block: enable interrupt number written.
+const MAIN_SET_ENABLE: usize = 0x30;
+/// Main block: disable interrupt number written.
+const MAIN_CLEAR_ENABLE: usize = 0x34;
+/// Per-CPU block: acknowledge (read: bits 9..0 = interrupt number, 1023 = none).
+const CPU_INTACK: usize = 0x44;
+/// Per-CPU block: mask interrupt number written.
+const CPU_SET_MASK: usize = 0x48;
+/// Per-CPU block: unmask interrupt number written.
+const CPU_CLEAR_MASK: usize = 0x4C;
+/// Acknowledge value meaning "nothing pending" (Linux: `irqnr > 1022`).
+const SPURIOUS: u32 = 1023;
+
+/// Upper bound used when CONTROL reads nonsense (the A370 has 117 sources).
+const MAX_SOURCES: u32 = 1024;
+
+/// The MPIC as seen by CPU 0.
+pub struct Mpic<M: Bus, C: Bus> {
+    main: M,
+    cpu: C,
+    sources: u32,
+}
+
+impl Mpic<Mmio, Mmio> {
+    /// The MPIC of the SoC whose internal registers are at `internal_regs`.
+    ///
+    /// # Safety
+    /// `internal_regs` must be the mapped internal-register window and nothing else may drive
+    /// the MPIC.
+    pub unsafe fn new_mmio(internal_regs: usize) -> Self {
+        // SAFETY: forwarded to the caller; offsets from `map`.
+        unsafe {
+            Mpic::new(
+                Mmio::new(internal_regs + crate::map::MPIC_MAIN_OFFSET, 0x1D0),
+                Mmio::new(internal_regs + crate::map::MPIC_PERCPU_OFFSET, 0x58),
+            )
+        }
+    }
+}
+
+impl<M: Bus, C: Bus> Mpic<M, C> {
+    /// Wraps the buses and reads the number of sources.
+    pub fn new(main: M, cpu: C) -> Self {
+        let sources = ((main.read(MAIN_CONTROL) >> 2) & 0x3FF).clamp(1, MAX_SOURCES);
+        Mpic { main, cpu, sources }
+    }
+
+    /// Number of interrupt sources the controller reports.
+    pub fn sources(&self) -> u32 {
+        self.sources
+    }
+
+    /// Disables and masks every source (Linux's probe does the same before mapping any).
+    pub fn init(&mut self) {
+        for n in 0..self.sources {
+            self.main.write(MAIN_CLEAR_ENABLE, n);
+            self.cpu.write(CPU_SET_MASK, n);
+        }
+    }
+
+    /// Lets interrupt `n` reach CPU 0.
+    pub fn enable(&mut self, n: u32) {
+        if n >= self.sources {
+            return;
+        }
+        self.main.write(MAIN_SET_ENABLE, n);
+        self.cpu.write(CPU_CLEAR_MASK, n);
+    }
+
+    /// Stops interrupt `n` (per-CPU mask for 0..=28, global enable for the others).
+    pub fn disable(&mut self, n: u32) {
+        if n >= self.sources {
+            return;
+        }
+        if n <= MAX_PER_CPU {
+            self.cpu.write(CPU_SET_MASK, n);
+        } else {
+            self.main.write(MAIN_CLEAR_ENABLE, n);
+        }
+    }
+
+    /// The highest-priority pending interrupt, acknowledged; `None` when nothing is pending.
+    /// Call in a loop from the IRQ vector until it returns `None`.
+    pub fn claim(&mut self) -> Option<u32> {
+        let n = self.cpu.read(CPU_INTACK) & 0x3FF;
+        if n >= SPURIOUS { None } else { Some(n) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use core::cell::RefCell;
+    use std::vec::Vec;
+
+    /// Records writes; INTACK pops from a queue.
+    struct Rec {
+        writes: RefCell<Vec<(usize, u32)>>,
+        control: u32,
+        acks: RefCell<Vec<u32>>,
+    }
+    impl Bus for Rec {
+        fn read(&self, o: usize) -> u32 {
+            match o {
+                MAIN_CONTROL => self.control,
+                CPU_INTACK => self.acks.borrow_mut().pop().unwrap_or(0x3FF),
+                _ => 0,
+            }
+        }
+        fn write(&self, o: usize, v: u32) {
+            self.writes.borrow_mut().push((o, v));
+        }
+    }
+    fn rec(control: u32) -> Rec {
+        Rec {
+            writes: RefCell::new(Vec::new()),
+            control,
+            acks: RefCell::new(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn enable_opens_both_layers_and_disable_closes_the_linux_one() {
+        let (main, cpu) = (rec(117 << 2), rec(0));
+        let mut mpic = Mpic::new(&main, &cpu);
+        assert_eq!(mpic.sources(), 117);
+        mpic.enable(8);
+        mpic.enable(41);
+        mpic.disable(8);
+        mpic.disable(41);
+        mpic.enable(500); // out of range: ignored
+        assert_eq!(
+            *main.writes.borrow(),
+            [
+                (MAIN_SET_ENABLE, 8),
+                (MAIN_SET_ENABLE, 41),
+                (MAIN_CLEAR_ENABLE, 41)
+            ]
+        );
+        assert_eq!(
+            *cpu.writes.borrow(),
+            [(CPU_CLEAR_MASK, 8), (CPU_CLEAR_MASK, 41), (CPU_SET_MASK, 8)]
+        );
+    }
+
+    #[test]
+    fn claim_masks_the_number_and_stops_at_1023() {
+        let (main, cpu) = (rec(117 << 2), rec(0));
+        cpu.acks.borrow_mut().extend([0x3FF, 0x1C00 | 41, 8]);
+        let mut mpic = Mpic::new(&main, &cpu);
+        assert_eq!(mpic.claim(), Some(8));
+        assert_eq!(mpic.claim(), Some(41));
+        assert_eq!(mpic.claim(), None);
+    }
+}
