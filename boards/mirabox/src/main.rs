@@ -9,7 +9,7 @@
 //! | kernel seam | device |
 //! |---|---|
 //! | console | UART0 (DW 16550 at 0xD001_2000), U-Boot's 115200 8N1 divisor kept |
-//! | clock | global timer 0 (0xD002_0300), free-running, nbclk / 32, extended to 64 bits |
+//! | clock | global timer 0 (0xD002_0300), free-running, nbclk / 32, 32 bits (the kernel extends it) |
 //! | tick | per-CPU timer 0 (0xD002_1040), MPIC per-CPU interrupt 5 |
 //! | interrupts | MPIC (main 0xD002_0A00, per-CPU 0xD002_1870); no end-of-interrupt register |
 //! | power | system-controller soft reset; the Mirabox cannot switch itself off, so power-off halts |
@@ -134,13 +134,15 @@ static MPIC: Mpic<Mmio, Mmio> = unsafe { Mpic::at(map::INTERNAL_REGS) };
 struct MiraboxClock;
 
 impl Clock for MiraboxClock {
+    /// The raw 32-bit count; the kernel extends it (`counter_bits`).
     fn now_ticks(&self) -> u64 {
-        // The HAL extends the 32-bit counter to 64 bits on read; the tick reads it far more
-        // often than once per wrap (229 s).
-        with_driver(&GLOBAL_TIMERS, |timers| timers.clock.now_ticks()).unwrap_or(0)
+        with_driver(&GLOBAL_TIMERS, |timers| u64::from(timers.clock.now_ticks())).unwrap_or(0)
     }
     fn frequency_hz(&self) -> u64 {
         u64::from(NBCLK_HZ >> timer::DEFAULT_DIVIDER_SHIFT)
+    }
+    fn counter_bits(&self) -> u32 {
+        32
     }
 }
 
