@@ -9,7 +9,7 @@
 //! | kernel seam | device |
 //! |---|---|
 //! | console | UART0 (DW 16550 at 0xD001_2000), U-Boot's 115200 8N1 divisor kept |
-//! | clock | global timer 0 (0xD002_0300), free-running, nbclk / 32, extended to 64 bits |
+//! | clock | global timer 0 (0xD002_0300), free-running, nbclk / 32, 32 bits (the kernel extends it) |
 //! | tick | per-CPU timer 0 (0xD002_1040), MPIC per-CPU interrupt 5 |
 //! | interrupts | MPIC (main 0xD002_0A00, per-CPU 0xD002_1870); no end-of-interrupt register |
 //! | power | system-controller soft reset; the Mirabox cannot switch itself off, so power-off halts |
@@ -81,9 +81,7 @@ use armada370::timer::{self, Block, Channel, TimerBlock};
 use armada370::watchdog::{self, Watchdog};
 use critical_section::Mutex;
 use firmware::board::with_driver;
-use firmware::board::{
-    Clock, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
-};
+use firmware::board::{Clock, IrqNumber, MemoryRange, Platform, Power, TickTimer};
 use firmware::kprintln;
 use firmware::link::LinkWatch;
 use firmware::network::Network;
@@ -125,19 +123,26 @@ static UART0: Ns16550<hil::mmio::Mmio> = Ns16550::new(
 );
 static GLOBAL_TIMERS: Mutex<RefCell<Option<GlobalTimers>>> = Mutex::new(RefCell::new(None));
 static LOCAL_TIMER: Mutex<RefCell<Option<TimerBlock<Mmio>>>> = Mutex::new(RefCell::new(None));
-static MPIC: Mutex<RefCell<Option<Mpic<Mmio, Mmio>>>> = Mutex::new(RefCell::new(None));
+/// The interrupt controller (`hil::InterruptController` on the driver itself); `init` (called
+/// by the kernel) reads its size.
+// SAFETY: the MPIC's main and per-CPU blocks in the internal-register window where the stock
+// U-Boot leaves it (Linux `armada-370-xp.dtsi` `interrupt-controller@20a00`); device memory,
+// and only this driver touches them.
+static MPIC: Mpic<Mmio, Mmio> = unsafe { Mpic::at(map::INTERNAL_REGS) };
 
 /// Global timer 0, free-running, as the monotonic clock.
 struct MiraboxClock;
 
 impl Clock for MiraboxClock {
+    /// The raw 32-bit count; the kernel extends it (`counter_bits`).
     fn now_ticks(&self) -> u64 {
-        // The HAL extends the 32-bit counter to 64 bits on read; the tick reads it far more
-        // often than once per wrap (229 s).
-        with_driver(&GLOBAL_TIMERS, |timers| timers.clock.now_ticks()).unwrap_or(0)
+        with_driver(&GLOBAL_TIMERS, |timers| u64::from(timers.clock.now_ticks())).unwrap_or(0)
     }
     fn frequency_hz(&self) -> u64 {
         u64::from(NBCLK_HZ >> timer::DEFAULT_DIVIDER_SHIFT)
+    }
+    fn counter_bits(&self) -> u32 {
+        32
     }
 }
 
@@ -176,28 +181,6 @@ impl TickTimer for MiraboxTick {
     }
 }
 
-/// The MPIC.
-struct MiraboxMpic;
-
-impl InterruptController for MiraboxMpic {
-    fn init(&self) {
-        with_driver(&MPIC, |mpic| mpic.init());
-    }
-    fn enable(&self, irq: IrqNumber) {
-        with_driver(&MPIC, |mpic| mpic.enable(irq));
-    }
-    fn disable(&self, irq: IrqNumber) {
-        with_driver(&MPIC, |mpic| mpic.disable(irq));
-    }
-    fn claim(&self) -> Option<IrqNumber> {
-        with_driver(&MPIC, |mpic| mpic.claim()).flatten()
-    }
-    /// Nothing to do: the MPIC has no end-of-interrupt register (Linux `irq-armada-370-xp.c`
-    /// has no `irq_eoi` for the MPIC chip). Its sources are level-triggered, and the handler
-    /// has already cleared the cause in the device.
-    fn complete(&self, _irq: IrqNumber) {}
-}
-
 /// Reset through the system controller; no power-off on this board.
 struct MiraboxPower;
 
@@ -223,7 +206,6 @@ impl Power for MiraboxPower {
 
 static CLOCK: MiraboxClock = MiraboxClock;
 static TICK: MiraboxTick = MiraboxTick;
-static INTERRUPTS: MiraboxMpic = MiraboxMpic;
 static POWER: MiraboxPower = MiraboxPower;
 
 static PLATFORM: Platform = Platform {
@@ -232,7 +214,7 @@ static PLATFORM: Platform = Platform {
     clock: &CLOCK,
     reference_clock: None,
     tick: &TICK,
-    interrupts: &INTERRUPTS,
+    interrupts: &MPIC,
     power: &POWER,
     // 2 x 512 MiB DDR3 on CS0/CS1 (the stock U-Boot's `bdinfo`: two DRAM banks of 512 MiB).
     default_ram: MemoryRange {
@@ -271,11 +253,10 @@ fn main() -> ! {
     // `ranges = <MBUS_ID(0xf0, 0x01) 0 0xd0000000 0x100000 ...>`); the MMU is
     // off, so they are device accesses, and after `firmware::boot` the kernel maps the window as
     // device memory. Each unit is owned by exactly one driver, held in its own lock.
-    let (global, local, mpic, watchdog) = unsafe {
+    let (global, local, watchdog) = unsafe {
         (
             TimerBlock::new_mmio(map::unit(map::TIMER_OFFSET), Block::Global, NBCLK_HZ),
             TimerBlock::new_mmio(map::unit(map::LOCAL_TIMER_OFFSET), Block::Local, NBCLK_HZ),
-            Mpic::new_mmio(base),
             Watchdog::new_mmio(base, NBCLK_HZ),
         )
     };
@@ -290,7 +271,6 @@ fn main() -> ! {
             .borrow(cs)
             .replace(Some(GlobalTimers { clock, watchdog }));
         LOCAL_TIMER.borrow(cs).replace(Some(local));
-        MPIC.borrow(cs).replace(Some(mpic));
     });
 
     let kernel = firmware::boot(&PLATFORM);

@@ -6,15 +6,30 @@
 //! and `armada-370-xp.dtsi` (`mdio@72004`: one register inside port 0's window). Clause 22 only.
 
 use hil::mdio::{Mdio, MdioError, check_address};
+use hil::mmio::{Bus, Mmio, RegDef, poll_until, reg};
+use tock_registers::interfaces::{Readable, Writeable};
+use tock_registers::register_bitfields;
 
-use hil::mmio::{Bus, Mmio, poll_until};
+register_bitfields![u32,
+    /// The SMI register (`MVMDIO_SMI_*` in Linux `mvmdio.c`).
+    pub SMI [
+        /// Data read or to write.
+        DATA OFFSET(0) NUMBITS(16) [],
+        /// PHY address.
+        PHY OFFSET(16) NUMBITS(5) [],
+        /// Register number.
+        REG OFFSET(21) NUMBITS(5) [],
+        /// 1 = read, 0 = write.
+        READ OFFSET(26) NUMBITS(1) [],
+        /// The read data is valid.
+        READ_VALID OFFSET(27) NUMBITS(1) [],
+        /// An access is in progress.
+        BUSY OFFSET(28) NUMBITS(1) []
+    ]
+];
 
-const DATA_MASK: u32 = 0xFFFF;
-const PHY_SHIFT: u32 = 16;
-const REG_SHIFT: u32 = 21;
-const OP_READ: u32 = 1 << 26;
-const READ_VALID: u32 = 1 << 27;
-const BUSY: u32 = 1 << 28;
+/// The single SMI register at the start of the `Smi`'s window.
+const SMI_REG: RegDef<SMI::Register> = RegDef::at(0);
 
 /// The SMI register (its bus covers the single register at offset 0).
 pub struct Smi<B: Bus> {
@@ -41,8 +56,8 @@ impl<B: Bus> Smi<B> {
     fn wait_idle(&self) -> Result<u32, MdioError> {
         let mut last = 0;
         if poll_until(crate::POLL_LIMIT, || {
-            last = self.bus.read(0);
-            last & BUSY == 0
+            last = reg(&self.bus, SMI_REG).get();
+            last & SMI::BUSY::SET.value == 0
         }) {
             Ok(last)
         } else {
@@ -50,35 +65,42 @@ impl<B: Bus> Smi<B> {
         }
     }
 
-    fn command(phy: u8, reg: u8) -> Result<u32, MdioError> {
-        check_address(phy, reg)?;
-        Ok((u32::from(phy) << PHY_SHIFT) | (u32::from(reg) << REG_SHIFT))
+    fn command(phy: u8, register: u8) -> Result<u32, MdioError> {
+        check_address(phy, register)?;
+        Ok((SMI::PHY.val(u32::from(phy)) + SMI::REG.val(u32::from(register))).value)
     }
 }
 
+/// A handshake is three or more accesses of one register; a critical section keeps a second
+/// user (eth1's PHY poll from another context) from interleaving with it.
 impl<B: Bus> Mdio for Smi<B> {
-    fn read(&self, phy: u8, reg: u8) -> Result<u16, MdioError> {
-        let cmd = Self::command(phy, reg)?;
-        self.wait_idle()?;
-        self.bus.write(0, cmd | OP_READ);
-        let done = self.wait_idle()?;
-        // READ_VALID may trail BUSY by a cycle; re-read once before giving up.
-        let done = if done & READ_VALID == 0 {
-            self.bus.read(0)
-        } else {
-            done
-        };
-        if done & READ_VALID == 0 {
-            return Err(MdioError::NoResponse);
-        }
-        Ok((done & DATA_MASK) as u16)
+    fn read(&self, phy: u8, register: u8) -> Result<u16, MdioError> {
+        let cmd = Self::command(phy, register)?;
+        critical_section::with(|_| {
+            self.wait_idle()?;
+            reg(&self.bus, SMI_REG).set(cmd | SMI::READ::SET.value);
+            let done = self.wait_idle()?;
+            // READ_VALID may trail BUSY by a cycle; re-read once before giving up.
+            let valid = SMI::READ_VALID::SET.value;
+            let done = if done & valid == 0 {
+                reg(&self.bus, SMI_REG).get()
+            } else {
+                done
+            };
+            if done & valid == 0 {
+                return Err(MdioError::NoResponse);
+            }
+            Ok((done & SMI::DATA.mask) as u16)
+        })
     }
 
-    fn write(&self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError> {
-        let cmd = Self::command(phy, reg)?;
-        self.wait_idle()?;
-        self.bus.write(0, cmd | u32::from(value));
-        // Linux does not wait after a write; waiting here keeps a following read ordered.
-        self.wait_idle().map(|_| ())
+    fn write(&self, phy: u8, register: u8, value: u16) -> Result<(), MdioError> {
+        let cmd = Self::command(phy, register)?;
+        critical_section::with(|_| {
+            self.wait_idle()?;
+            reg(&self.bus, SMI_REG).set(cmd | SMI::DATA.val(u32::from(value)).value);
+            // Linux does not wait after a write; waiting here keeps a following read ordered.
+            self.wait_idle().map(|_| ())
+        })
     }
 }

@@ -15,8 +15,11 @@
 //! per-CPU mapping matters too: mvneta only reports causes for queues granted to the CPU in its
 //! CPU_MAP register (the driver sets it; see [`crate::mvneta`]).
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
 use crate::map::irq::MAX_PER_CPU;
 use hil::mmio::{Bus, Mmio};
+use hil::{InterruptController, IrqNumber};
 
 /// Main block: control (bits 11..2 = number of interrupts).
 const MAIN_CONTROL: usize = 0x00;
@@ -40,7 +43,8 @@ const MAX_SOURCES: u32 = 1024;
 pub struct Mpic<M: Bus, C: Bus> {
     main: M,
     cpu: C,
-    sources: u32,
+    /// Number of sources, from CONTROL (read by `new` and again by `init`).
+    sources: AtomicU32,
 }
 
 impl Mpic<Mmio, Mmio> {
@@ -50,9 +54,22 @@ impl Mpic<Mmio, Mmio> {
     /// `internal_regs` must be the mapped internal-register window and nothing else may drive
     /// the MPIC.
     pub unsafe fn new_mmio(internal_regs: usize) -> Self {
+        // SAFETY: forwarded to the caller.
+        let mpic = unsafe { Self::at(internal_regs) };
+        mpic.probe();
+        mpic
+    }
+
+    /// As [`Mpic::new_mmio`] but touching no register, so it can initialise a `static`; the
+    /// number of sources is read by [`Mpic::init`] (until then every number below 1024 is
+    /// accepted).
+    ///
+    /// # Safety
+    /// As [`Mpic::new_mmio`].
+    pub const unsafe fn at(internal_regs: usize) -> Self {
         // SAFETY: forwarded to the caller; offsets from `map`.
         unsafe {
-            Mpic::new(
+            Mpic::unprobed(
                 Mmio::new(internal_regs + crate::map::MPIC_MAIN_OFFSET, 0x1D0),
                 Mmio::new(internal_regs + crate::map::MPIC_PERCPU_OFFSET, 0x58),
             )
@@ -63,26 +80,42 @@ impl Mpic<Mmio, Mmio> {
 impl<M: Bus, C: Bus> Mpic<M, C> {
     /// Wraps the buses and reads the number of sources.
     pub fn new(main: M, cpu: C) -> Self {
-        let sources = ((main.read(MAIN_CONTROL) >> 2) & 0x3FF).clamp(1, MAX_SOURCES);
-        Mpic { main, cpu, sources }
+        let mpic = Self::unprobed(main, cpu);
+        mpic.probe();
+        mpic
+    }
+
+    /// Wraps the buses without touching them (see [`Mpic::at`]).
+    pub const fn unprobed(main: M, cpu: C) -> Self {
+        Mpic {
+            main,
+            cpu,
+            sources: AtomicU32::new(MAX_SOURCES),
+        }
+    }
+
+    fn probe(&self) {
+        let sources = ((self.main.read(MAIN_CONTROL) >> 2) & 0x3FF).clamp(1, MAX_SOURCES);
+        self.sources.store(sources, Ordering::Relaxed);
     }
 
     /// Number of interrupt sources the controller reports.
     pub fn sources(&self) -> u32 {
-        self.sources
+        self.sources.load(Ordering::Relaxed)
     }
 
     /// Disables and masks every source (Linux's probe does the same before mapping any).
-    pub fn init(&mut self) {
-        for n in 0..self.sources {
+    pub fn init(&self) {
+        self.probe();
+        for n in 0..self.sources() {
             self.main.write(MAIN_CLEAR_ENABLE, n);
             self.cpu.write(CPU_SET_MASK, n);
         }
     }
 
     /// Lets interrupt `n` reach CPU 0.
-    pub fn enable(&mut self, n: u32) {
-        if n >= self.sources {
+    pub fn enable(&self, n: u32) {
+        if n >= self.sources() {
             return;
         }
         self.main.write(MAIN_SET_ENABLE, n);
@@ -90,8 +123,8 @@ impl<M: Bus, C: Bus> Mpic<M, C> {
     }
 
     /// Stops interrupt `n` (per-CPU mask for 0..=28, global enable for the others).
-    pub fn disable(&mut self, n: u32) {
-        if n >= self.sources {
+    pub fn disable(&self, n: u32) {
+        if n >= self.sources() {
             return;
         }
         if n <= MAX_PER_CPU {
@@ -103,10 +136,31 @@ impl<M: Bus, C: Bus> Mpic<M, C> {
 
     /// The highest-priority pending interrupt, acknowledged; `None` when nothing is pending.
     /// Call in a loop from the IRQ vector until it returns `None`.
-    pub fn claim(&mut self) -> Option<u32> {
+    pub fn claim(&self) -> Option<u32> {
         let n = self.cpu.read(CPU_INTACK) & 0x3FF;
         if n >= SPURIOUS { None } else { Some(n) }
     }
+}
+
+/// Every method is one register write or read (or, for `init`, a series of independent ones),
+/// so no critical section is needed.
+impl<M: Bus + Sync, C: Bus + Sync> InterruptController for Mpic<M, C> {
+    fn init(&self) {
+        Mpic::init(self)
+    }
+    fn enable(&self, irq: IrqNumber) {
+        Mpic::enable(self, irq)
+    }
+    fn disable(&self, irq: IrqNumber) {
+        Mpic::disable(self, irq)
+    }
+    fn claim(&self) -> Option<IrqNumber> {
+        Mpic::claim(self)
+    }
+    /// Nothing to do: the MPIC has no end-of-interrupt register (Linux `irq-armada-370-xp.c`
+    /// has no `irq_eoi` for the MPIC chip). Its sources are level-triggered, and the handler
+    /// has already cleared the cause in the device.
+    fn complete(&self, _irq: IrqNumber) {}
 }
 
 #[cfg(test)]
@@ -145,7 +199,7 @@ mod tests {
     #[test]
     fn enable_opens_both_layers_and_disable_closes_the_linux_one() {
         let (main, cpu) = (rec(117 << 2), rec(0));
-        let mut mpic = Mpic::new(&main, &cpu);
+        let mpic = Mpic::new(&main, &cpu);
         assert_eq!(mpic.sources(), 117);
         mpic.enable(8);
         mpic.enable(41);
@@ -170,7 +224,7 @@ mod tests {
     fn claim_masks_the_number_and_stops_at_1023() {
         let (main, cpu) = (rec(117 << 2), rec(0));
         cpu.acks.borrow_mut().extend([0x3FF, 0x1C00 | 41, 8]);
-        let mut mpic = Mpic::new(&main, &cpu);
+        let mpic = Mpic::new(&main, &cpu);
         assert_eq!(mpic.claim(), Some(8));
         assert_eq!(mpic.claim(), Some(41));
         assert_eq!(mpic.claim(), None);

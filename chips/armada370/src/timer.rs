@@ -196,43 +196,42 @@ impl<B: Bus> TimerBlock<B> {
     }
 }
 
-/// Monotonic time from a free-running 32-bit down-counter, extended to 64 bits. Call
-/// [`Clock::now_ticks`] at least once per counter wrap (229 s at 18.75 MHz).
+/// A free-running 32-bit down-counter reported as a 32-bit up-count: `hil::Clock` with
+/// `counter_bits() == 32`, so the kernel (`kernel::time`) extends it to 64 bits, once, for
+/// every board; this driver keeps no extension state of its own.
 pub struct Clock<B: Bus> {
     timer: TimerBlock<B>,
     channel: Channel,
-    last: u32,
-    high: u64,
 }
 
 impl<B: Bus> Clock<B> {
     /// Starts `channel` of `timer` free-running and builds a clock on it.
     pub fn start(mut timer: TimerBlock<B>, channel: Channel) -> Self {
         timer.start_free_running(channel);
-        let last = timer.ticks(channel);
-        Clock {
-            timer,
-            channel,
-            last,
-            high: 0,
-        }
+        Clock { timer, channel }
     }
 
-    /// Counts since start, 64-bit.
-    pub fn now_ticks(&mut self) -> u64 {
-        let now = self.timer.ticks(self.channel);
-        if now < self.last {
-            self.high += 1 << 32;
-        }
-        self.last = now;
-        self.high | u64::from(now)
+    /// Counts since start, wrapping at 2^32 (229 s at 18.75 MHz).
+    pub fn now_ticks(&self) -> u32 {
+        self.timer.ticks(self.channel)
     }
 
-    /// Microseconds since start.
-    pub fn now_micros(&mut self) -> u64 {
-        let rate = u64::from(self.timer.rate_hz().max(1));
-        let ticks = self.now_ticks();
-        (ticks / rate) * 1_000_000 + (ticks % rate) * 1_000_000 / rate
+    /// Counting rate.
+    pub fn rate_hz(&self) -> u32 {
+        self.timer.rate_hz()
+    }
+}
+
+/// One register read per call, so no lock is needed.
+impl<B: Bus + Sync> hil::Clock for Clock<B> {
+    fn now_ticks(&self) -> u64 {
+        u64::from(Clock::now_ticks(self))
+    }
+    fn frequency_hz(&self) -> u64 {
+        u64::from(self.rate_hz())
+    }
+    fn counter_bits(&self) -> u32 {
+        32
     }
 }
 
@@ -243,6 +242,9 @@ mod tests {
 
     /// Plain memory; enough to check what the driver writes where.
     struct Regs(RefCell<[u32; 12]>);
+    // SAFETY: each test owns its model and uses it from its own thread; `Sync` is only
+    // needed because `hil::Clock` requires it.
+    unsafe impl Sync for Regs {}
     impl Bus for Regs {
         fn read(&self, o: usize) -> u32 {
             self.0.borrow()[o / 4]
@@ -276,19 +278,21 @@ mod tests {
     }
 
     #[test]
-    fn clock_extends_the_down_counter_across_wraps() {
+    fn clock_reports_the_down_counter_as_a_32_bit_up_count() {
         let regs = Regs(RefCell::new([0; 12]));
-        let mut clock = Clock::start(
+        let clock = Clock::start(
             TimerBlock::new(&regs, Block::Global, 32_000_000),
             Channel::T0,
         );
         regs.0.borrow_mut()[T0_VALUE / 4] = u32::MAX - 1000;
         assert_eq!(clock.now_ticks(), 1000);
         regs.0.borrow_mut()[T0_VALUE / 4] = 10; // near the end of the first lap
-        assert_eq!(clock.now_ticks(), u64::from(u32::MAX - 10));
-        regs.0.borrow_mut()[T0_VALUE / 4] = u32::MAX - 5; // wrapped
-        assert_eq!(clock.now_ticks(), (1 << 32) | 5);
-        // 1 MHz after /32: ticks are microseconds.
-        assert_eq!(clock.now_micros(), (1 << 32) | 5);
+        assert_eq!(clock.now_ticks(), u32::MAX - 10);
+        regs.0.borrow_mut()[T0_VALUE / 4] = u32::MAX - 5; // wrapped: the kernel extends it
+        let clock: &dyn hil::Clock = &clock;
+        assert_eq!(clock.now_ticks(), 5);
+        assert_eq!(clock.counter_bits(), 32);
+        // 1 MHz after /32.
+        assert_eq!(clock.frequency_hz(), 1_000_000);
     }
 }
