@@ -227,14 +227,7 @@ impl Board {
     pub fn clippy(&self) -> Result<()> {
         println!("== clippy {} ({})", self.name, self.target.name());
         run(cargo()
-            .args([
-                "clippy",
-                "--release",
-                "-p",
-                &self.package(),
-                "-p",
-                "firmware",
-            ])
+            .args(["clippy", "--release", "-p", &self.package(), "-p", "kernel"])
             .args(self.target.cargo_args())
             .args(["--", "-D", "warnings"]))
     }

@@ -7,7 +7,7 @@
 //! reserved list. It is as large as the largest configuration the parser accepts
 //! (`proxy::config::limits::MAX_CONFIG_BYTES`).
 //!
-//! Format (`firmware::config_slot`): a big-endian 32-bit length, twelve zero bytes, the
+//! Format (`kernel::config_slot`): a big-endian 32-bit length, twelve zero bytes, the
 //! haproxy.cfg text. U-Boot loads the file as it is (`tftpboot 0x00F00000 bareproxy.cfg.slot`);
 //! what follows it in RAM does not matter, the length says where the text ends.
 //!
@@ -21,8 +21,8 @@
 //!   reboots without loading the slot again keeps the configuration it had. To get the fallback
 //!   back, clear the header from U-Boot: `mw.l 0x00F00000 0 4`.
 
-use firmware::board::MemoryRange;
-use firmware::kprintln;
+use kernel::board::MemoryRange;
+use kernel::kprintln;
 use proxy::config::Parsed;
 
 /// The configuration slot in RAM.
@@ -41,7 +41,7 @@ pub fn load() -> Option<Parsed> {
     // SAFETY: the slot is RAM the kernel keeps out of its heap, identity-mapped; nothing writes
     // it after U-Boot, and the slice does not outlive this function.
     let slot = unsafe { core::slice::from_raw_parts(SLOT.base as *const u8, SLOT.size) };
-    let (name, parsed) = match firmware::config_slot::text(slot) {
+    let (name, parsed) = match kernel::config_slot::text(slot) {
         Some(text) => {
             kprintln!(
                 "proxy: configuration from the RAM slot at {:#010x} ({} bytes)",

@@ -2,7 +2,7 @@
 //! 0x70000 (MPIC per-CPU IRQ 8, PHY at MDIO address 0) and eth1 at + 0x74000 (IRQ 10, PHY at
 //! MDIO address 1), both PHYs on the one SMI master at + 0x72004.
 //!
-//! **eth0 is the proxy's interface.** The kernel's `firmware::network::Network` drives one NIC;
+//! **eth0 is the proxy's interface.** The kernel's `kernel::network::Network` drives one NIC;
 //! splitting the two ports into WAN and LAN (two stacks, or one stack with two interfaces) is
 //! future work.
 //!
@@ -22,7 +22,6 @@
 //!   `None`): U-Boot writes it when it uses the port, e.g. for the `tftpboot` of the image.
 //! - RGMII delays as U-Boot set them (`RgmiiDelays::KeepBootloader`): the PHY is never reset.
 
-use firmware::kprintln;
 use hal_armada370::bus::Mmio;
 use hal_armada370::cache::{CachedDma, Cp15L1, DmaRange};
 use hal_armada370::l2::AuroraL2;
@@ -31,6 +30,7 @@ use hal_armada370::mdio::Smi;
 use hal_armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
 use hal_armada370::phy::{Phy, PhyConfig, RgmiiDelays};
 use hal_armada370::{map, uart16550};
+use kernel::kprintln;
 use static_cell::{ConstStaticCell, StaticCell};
 
 /// The MDIO master both PHY drivers share.
@@ -51,7 +51,7 @@ pub struct Ports {
     pub eth1_phy: Option<MiraboxPhy>,
 }
 
-/// Brings up eth0 and probes eth1's PHY. Call once, after `firmware::boot` (the kernel has
+/// Brings up eth0 and probes eth1's PHY. Call once, after `kernel::boot` (the kernel has
 /// mapped the internal registers as device memory).
 pub fn bring_up() -> Ports {
     // SAFETY: the SMI register is inside the internal-register window the kernel mapped as

@@ -19,7 +19,7 @@
 //! The proxy serves on **eth0** only: the kernel's network layer drives one NIC, and the WAN/LAN
 //! split of the two ports is future work. Network settings come from the kernel command line
 //! (U-Boot's `bootargs`, passed in ATAG_CMDLINE): `ip=dhcp` (the default), `ip=ADDR/PREFIX[,GW]`,
-//! `ip=off`, `ip6=ADDR/PREFIX[,GW]` (`firmware::bootinfo::cmdline`). Linux's colon-separated
+//! `ip=off`, `ip6=ADDR/PREFIX[,GW]` (`kernel::bootinfo::cmdline`). Linux's colon-separated
 //! `ip=` form is not understood and stops the network from starting, so set `bootargs` yourself
 //! rather than keeping a Linux one.
 //!
@@ -75,20 +75,20 @@
 use core::cell::RefCell;
 
 use critical_section::Mutex;
-use firmware::board::with_driver;
-use firmware::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
-};
-use firmware::kprintln;
-use firmware::link::LinkWatch;
-use firmware::network::Network;
-use firmware::proxy_service::ProxyService;
 use hal_armada370::bus::Mmio;
 use hal_armada370::map;
 use hal_armada370::mpic::Mpic;
 use hal_armada370::timer::{self, Block, Channel, TimerBlock};
 use hal_armada370::uart16550::Uart16550;
 use hal_armada370::watchdog::{self, Watchdog};
+use kernel::board::with_driver;
+use kernel::board::{
+    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+};
+use kernel::kprintln;
+use kernel::link::LinkWatch;
+use kernel::network::Network;
+use kernel::proxy_service::ProxyService;
 use net::Stack;
 use nic::Nic;
 use proxy::config::Parsed;
@@ -221,14 +221,14 @@ impl Power for MiraboxPower {
         watchdog::system_reset(&system_controller);
         // The soft reset did not take: the watchdog, still armed and no longer fed once IRQs
         // are masked, resets the board within WATCHDOG_TIMEOUT_MS.
-        firmware::halt()
+        kernel::halt()
     }
     /// The Mirabox has no software-controlled power switch (no PMIC or GPIO power-off in the
     /// DTS), so "off" is a halt: the watchdog is stopped first so it does not reboot the board,
     /// then the CPU sleeps with IRQs masked until someone pulls the plug.
     fn power_off(&self) -> ! {
         with_driver(&GLOBAL_TIMERS, |timers| timers.watchdog.stop());
-        firmware::halt()
+        kernel::halt()
     }
 }
 
@@ -280,7 +280,7 @@ fn main() -> ! {
     let base = map::INTERNAL_REGS;
     // SAFETY: the addresses are the Armada 370 units inside the
     // internal-register window where the stock U-Boot leaves it (reference §5.1); the MMU is
-    // off, so they are device accesses, and after `firmware::boot` the kernel maps the window as
+    // off, so they are device accesses, and after `kernel::boot` the kernel maps the window as
     // device memory. Each unit is owned by exactly one driver, held in its own lock.
     let (uart, global, local, mpic, watchdog) = unsafe {
         (
@@ -307,7 +307,7 @@ fn main() -> ! {
         MPIC.borrow(cs).replace(Some(mpic));
     });
 
-    let kernel = firmware::boot(&PLATFORM);
+    let kernel = kernel::boot(&PLATFORM);
 
     // The configuration first, so that the network sizes its sockets from what the heap has
     // left once the parsed configuration is in it.
@@ -337,7 +337,7 @@ fn main() -> ! {
         network.service(kernel, now, |stack| {
             if let Some(proxy) = proxy.as_mut() {
                 if now.as_millis() >= next_stats_ms {
-                    let (used, free) = firmware::heap_usage();
+                    let (used, free) = kernel::heap_usage();
                     proxy.set_box_stats(stack, used, free);
                     next_stats_ms = now.as_millis() + 1000;
                 }
@@ -352,8 +352,8 @@ fn start_proxy(stack: &mut Stack<ethernet::Eth0>, parsed: &Parsed) -> ProxyServi
     for warning in &parsed.warnings {
         kprintln!("proxy: {}", warning);
     }
-    let (_, free) = firmware::heap_usage();
+    let (_, free) = kernel::heap_usage();
     ProxyService::start(&parsed.config, free, stack)
 }
 
-firmware::exception_entries!();
+kernel::exception_entries!();

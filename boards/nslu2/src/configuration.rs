@@ -16,8 +16,8 @@
 
 use alloc::vec;
 
-use firmware::kprintln;
 use hal_ixp4xx::expbus::{Flash, FlashBus};
+use kernel::kprintln;
 use proxy::config::Parsed;
 
 /// Offset of the configuration slot in flash (`tools/src/image/nslu2.rs`).
@@ -41,7 +41,7 @@ pub fn load<F: FlashBus>(flash: &Flash<F>) -> Option<Parsed> {
         );
         slot.fill(0xFF);
     }
-    let (name, parsed) = match firmware::config_slot::text(&slot) {
+    let (name, parsed) = match kernel::config_slot::text(&slot) {
         Some(text) => {
             kprintln!(
                 "proxy: configuration from the flash slot at {:#x} ({} bytes)",

@@ -68,14 +68,6 @@
 use core::cell::RefCell;
 
 use critical_section::Mutex;
-use firmware::board::with_driver;
-use firmware::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
-};
-use firmware::kprintln;
-use firmware::link::LinkWatch;
-use firmware::network::Network;
-use firmware::proxy_service::ProxyService;
 use hal_ixp4xx::bus::Mmio;
 use hal_ixp4xx::expbus::Flash;
 use hal_ixp4xx::gpio::{Gpio, Nslu2Gpio};
@@ -83,6 +75,14 @@ use hal_ixp4xx::intc::InterruptController as Intc;
 use hal_ixp4xx::map;
 use hal_ixp4xx::timer::OsTimer;
 use hal_ixp4xx::uart::Uart;
+use kernel::board::with_driver;
+use kernel::board::{
+    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+};
+use kernel::kprintln;
+use kernel::link::LinkWatch;
+use kernel::network::Network;
+use kernel::proxy_service::ProxyService;
 use net::Stack;
 use nic::Nic;
 use proxy::config::Parsed;
@@ -218,14 +218,14 @@ impl Power for Nslu2Power {
     fn reset(&self) -> ! {
         with_driver(&OS_TIMERS, |timers| timers.timer.reset_chip());
         // The watchdog was programmed with a zero count: the reset is immediate on hardware.
-        firmware::halt()
+        kernel::halt()
     }
     fn power_off(&self) -> ! {
         // Stop the watchdog first: if GPIO8 fails to cut the power, the box halts instead of
         // rebooting into RedBoot a minute later.
         with_driver(&OS_TIMERS, |timers| timers.timer.watchdog_stop());
         with_driver(&GPIO, |gpio| gpio.power_off());
-        firmware::halt()
+        kernel::halt()
     }
 }
 
@@ -294,7 +294,7 @@ fn main() -> ! {
 
     // SAFETY: the addresses are the IXP420 units at their fixed
     // addresses (hal-ixp4xx `map`); the MMU is off, so they are device accesses, and after
-    // `firmware::boot` the kernel maps them as device memory. Each unit is owned by exactly one
+    // `kernel::boot` the kernel maps them as device memory. Each unit is owned by exactly one
     // driver, held in its own lock.
     let (uart, timer, intc, gpio) = unsafe {
         (
@@ -324,7 +324,7 @@ fn main() -> ! {
         GPIO.borrow(cs).replace(Some(Nslu2Gpio::new(gpio)));
     });
 
-    let kernel = firmware::boot(&PLATFORM);
+    let kernel = kernel::boot(&PLATFORM);
     match quiesced {
         Ok(()) => kprintln!("nslu2: RedBoot's NPE-B Ethernet stopped"),
         Err(error) => kprintln!(
@@ -359,7 +359,7 @@ fn main() -> ! {
         network.service(kernel, now, |stack| {
             if let Some(proxy) = proxy.as_mut() {
                 if now.as_millis() >= next_stats_ms {
-                    let (used, free) = firmware::heap_usage();
+                    let (used, free) = kernel::heap_usage();
                     proxy.set_box_stats(stack, used, free);
                     next_stats_ms = now.as_millis() + 1000;
                 }
@@ -374,8 +374,8 @@ fn start_proxy(stack: &mut Stack<ethernet::Nslu2Ethernet>, parsed: &Parsed) -> P
     for warning in &parsed.warnings {
         kprintln!("proxy: {}", warning);
     }
-    let (_, free) = firmware::heap_usage();
+    let (_, free) = kernel::heap_usage();
     ProxyService::start(&parsed.config, free, stack)
 }
 
-firmware::exception_entries!();
+kernel::exception_entries!();

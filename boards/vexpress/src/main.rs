@@ -7,17 +7,17 @@
 #![no_std]
 #![no_main]
 
-use firmware::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
-};
-use firmware::kprintln;
-use firmware::network::Network;
-use firmware::proxy_service::ProxyService;
 use hal_vexpress::a9_timers::{GlobalTimer, PRIVATE_TIMER_IRQ, PrivateTimer};
 use hal_vexpress::gic::Gic;
 use hal_vexpress::lan9118::{self, Lan9118};
 use hal_vexpress::pl011::Pl011;
 use hal_vexpress::sysreg::{COUNTER_24MHZ_HZ, SysRegs};
+use kernel::board::{
+    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+};
+use kernel::kprintln;
+use kernel::network::Network;
+use kernel::proxy_service::ProxyService;
 
 /// Motherboard peripherals (system registers, UARTs, timers): CS7 at 0x1000_0000.
 const MOTHERBOARD_BASE: usize = 0x1000_0000;
@@ -25,7 +25,7 @@ const UART0_BASE: usize = MOTHERBOARD_BASE + 0x9000;
 /// A9 MPCore private memory region (PERIPHBASE).
 const PERIPHBASE: usize = 0x1e00_0000;
 const LAN9118_BASE: usize = 0x4e00_0000;
-/// The configuration slot (`firmware::config_slot`): RAM between the DTB and the image, where
+/// The configuration slot (`kernel::config_slot`): RAM between the DTB and the image, where
 /// QEMU's `-device loader` puts a configuration (`qemu/src/lib.rs`).
 const CONFIG_SLOT: MemoryRange = MemoryRange {
     base: 0x6000_8000,
@@ -111,11 +111,11 @@ impl Power for Motherboard {
     fn reset(&self) -> ! {
         // The motherboard controller acts on the request asynchronously.
         self.0.request_reboot();
-        firmware::halt()
+        kernel::halt()
     }
     fn power_off(&self) -> ! {
         self.0.request_shutdown();
-        firmware::halt()
+        kernel::halt()
     }
 }
 
@@ -173,7 +173,7 @@ static PLATFORM: Platform = Platform {
 fn main() -> ! {
     UART0.0.init(UART_CLOCK_HZ, 115_200);
     CLOCK.0.start();
-    let kernel = firmware::boot(&PLATFORM);
+    let kernel = kernel::boot(&PLATFORM);
     let base = kernel
         .boot_info
         .device_address("smsc,lan9118")
@@ -201,7 +201,7 @@ fn main() -> ! {
     // nothing writes it after QEMU's loader.
     let slot =
         unsafe { core::slice::from_raw_parts(CONFIG_SLOT.base as *const u8, CONFIG_SLOT.size) };
-    let parsed = match firmware::config_slot::text(slot) {
+    let parsed = match kernel::config_slot::text(slot) {
         Some(text) => {
             kprintln!(
                 "proxy: configuration from the slot at {:#010x} ({} bytes)",
@@ -220,7 +220,7 @@ fn main() -> ! {
             for warning in &parsed.warnings {
                 kprintln!("proxy: {}", warning);
             }
-            let (_, free) = firmware::heap_usage();
+            let (_, free) = kernel::heap_usage();
             Some(ProxyService::start(
                 &parsed.config,
                 free,
@@ -240,7 +240,7 @@ fn main() -> ! {
         network.service(kernel, now, |stack| {
             if let Some(proxy) = proxy.as_mut() {
                 if now.as_millis() >= next_stats_ms {
-                    let (used, free) = firmware::heap_usage();
+                    let (used, free) = kernel::heap_usage();
                     proxy.set_box_stats(stack, used, free);
                     next_stats_ms = now.as_millis() + 1000;
                 }
@@ -250,4 +250,4 @@ fn main() -> ! {
     })
 }
 
-firmware::exception_entries!();
+kernel::exception_entries!();

@@ -10,7 +10,7 @@
 //! | [`config_slot`] | where a board keeps the user's haproxy.cfg (header format) |
 //! | [`console`] | plain-text console output and the wire format shared with defmt frames |
 //! | `log` | the defmt global logger (target only) |
-//! | [`time`] | monotonic time and the tick |
+//! | [`time`] | monotonic time (narrow counters extended to 64 bits once, here) and the tick |
 //! | [`irq`] | interrupt dispatch |
 //! | [`link`] | link-state polling and its console log |
 //! | [`mem`] | the physical memory map and the heap |
