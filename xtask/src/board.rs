@@ -227,7 +227,16 @@ impl Board {
     pub fn clippy(&self) -> Result<()> {
         println!("== clippy {} ({})", self.name, self.target.name());
         run(cargo()
-            .args(["clippy", "--release", "-p", &self.package(), "-p", "kernel"])
+            .args([
+                "clippy",
+                "--release",
+                "-p",
+                &self.package(),
+                "-p",
+                "kernel",
+                "-p",
+                "app",
+            ])
             .args(self.target.cargo_args())
             .args(["--", "-D", "warnings"]))
     }

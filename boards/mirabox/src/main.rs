@@ -74,6 +74,7 @@
 
 use core::cell::RefCell;
 
+use app::link::LinkWatch;
 use critical_section::Mutex;
 use hal_armada370::bus::Mmio;
 use hal_armada370::map;
@@ -85,13 +86,7 @@ use kernel::board::with_driver;
 use kernel::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
-use kernel::kprintln;
-use kernel::link::LinkWatch;
-use kernel::network::Network;
-use kernel::proxy_service::ProxyService;
-use net::Stack;
 use nic::Nic;
-use proxy::config::Parsed;
 
 mod configuration;
 mod ethernet;
@@ -311,49 +306,33 @@ fn main() -> ! {
 
     // The configuration first, so that the network sizes its sockets from what the heap has
     // left once the parsed configuration is in it.
-    let parsed = configuration::load();
+    let config = app::load_configuration(&configuration::source());
     let ethernet::Ports { eth0, mut eth1_phy } = ethernet::bring_up();
-    let mut network = eth0.and_then(|eth0| {
-        Network::bring_up(&kernel, eth0, map::irq::ETH0)
-            .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
-            .ok()
-    });
-    let mut proxy = network
-        .as_mut()
-        .zip(parsed)
-        .map(|(network, parsed)| start_proxy(network.stack_mut(), &parsed));
-
+    let board = app::Board {
+        nic: eth0,
+        nic_irq: map::irq::ETH0,
+        config,
+    };
+    let inputs = app::NetworkInputs {
+        cmdline: &kernel.boot_info.cmdline,
+        seed: PLATFORM.clock.now_ticks(),
+        free_heap: 0,
+        interrupts: PLATFORM.interrupts,
+        now: kernel.now(),
+    };
+    let mut app = app::App::start(inputs, kernel::heap_usage, board);
     let mut eth0_link = LinkWatch::new("eth0");
     let mut eth1_link = LinkWatch::new("eth1");
-    let mut next_stats_ms = 0;
-    kernel.run(|kernel, now| {
-        if let Some(phy) = eth1_phy.as_mut() {
-            eth1_link.poll(now, || phy.link().ok());
-        }
-        let Some(network) = network.as_mut() else {
-            return;
-        };
-        eth0_link.poll(now, || Some(network.stack_mut().nic_mut().link_state()));
-        network.service(kernel, now, |stack| {
-            if let Some(proxy) = proxy.as_mut() {
-                if now.as_millis() >= next_stats_ms {
-                    let (used, free) = kernel::heap_usage();
-                    proxy.set_box_stats(stack, used, free);
-                    next_stats_ms = now.as_millis() + 1000;
-                }
-                proxy.poll(stack, now);
+    kernel.run(|_, now| {
+        app.poll(now, kernel::heap_usage, |stack| {
+            if let Some(phy) = eth1_phy.as_mut() {
+                eth1_link.poll(now, || phy.link().ok());
             }
-        });
+            if let Some(stack) = stack {
+                eth0_link.poll(now, || Some(stack.nic_mut().link_state()));
+            }
+        })
     })
-}
-
-/// Starts the proxy on the stack with what the heap has left.
-fn start_proxy(stack: &mut Stack<ethernet::Eth0>, parsed: &Parsed) -> ProxyService {
-    for warning in &parsed.warnings {
-        kprintln!("proxy: {}", warning);
-    }
-    let (_, free) = kernel::heap_usage();
-    ProxyService::start(&parsed.config, free, stack)
 }
 
 kernel::exception_entries!();

@@ -67,6 +67,7 @@
 
 use core::cell::RefCell;
 
+use app::link::LinkWatch;
 use critical_section::Mutex;
 use hal_ixp4xx::bus::Mmio;
 use hal_ixp4xx::expbus::Flash;
@@ -80,12 +81,7 @@ use kernel::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 use kernel::kprintln;
-use kernel::link::LinkWatch;
-use kernel::network::Network;
-use kernel::proxy_service::ProxyService;
-use net::Stack;
 use nic::Nic;
-use proxy::config::Parsed;
 
 extern crate alloc;
 
@@ -339,43 +335,27 @@ fn main() -> ! {
     // The configuration first: its temporary copy is freed, and the parsed result is on the
     // heap, before the network sizes its sockets from what the heap has left.
     let parsed = configuration::load(&flash);
-    let mut network = ethernet::bring_up(stopped_ethernet, &flash).and_then(|ethernet| {
-        Network::bring_up(&kernel, ethernet, map::irq::QM1)
-            .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
-            .ok()
-    });
-    let mut proxy = network
-        .as_mut()
-        .zip(parsed)
-        .map(|(network, parsed)| start_proxy(network.stack_mut(), &parsed));
-
+    let board = app::Board {
+        nic: ethernet::bring_up(stopped_ethernet, &flash),
+        nic_irq: map::irq::QM1,
+        config: parsed,
+    };
+    let inputs = app::NetworkInputs {
+        cmdline: &kernel.boot_info.cmdline,
+        seed: PLATFORM.clock.now_ticks(),
+        free_heap: 0,
+        interrupts: PLATFORM.interrupts,
+        now: kernel.now(),
+    };
+    let mut app = app::App::start(inputs, kernel::heap_usage, board);
     let mut link = LinkWatch::new("eth0");
-    let mut next_stats_ms = 0;
-    kernel.run(|kernel, now| {
-        let Some(network) = network.as_mut() else {
-            return;
-        };
-        link.poll(now, || Some(network.stack_mut().nic_mut().link_state()));
-        network.service(kernel, now, |stack| {
-            if let Some(proxy) = proxy.as_mut() {
-                if now.as_millis() >= next_stats_ms {
-                    let (used, free) = kernel::heap_usage();
-                    proxy.set_box_stats(stack, used, free);
-                    next_stats_ms = now.as_millis() + 1000;
-                }
-                proxy.poll(stack, now);
+    kernel.run(|_, now| {
+        app.poll(now, kernel::heap_usage, |stack| {
+            if let Some(stack) = stack {
+                link.poll(now, || Some(stack.nic_mut().link_state()));
             }
-        });
+        })
     })
-}
-
-/// Starts the proxy on the stack with what the heap has left.
-fn start_proxy(stack: &mut Stack<ethernet::Nslu2Ethernet>, parsed: &Parsed) -> ProxyService {
-    for warning in &parsed.warnings {
-        kprintln!("proxy: {}", warning);
-    }
-    let (_, free) = kernel::heap_usage();
-    ProxyService::start(&parsed.config, free, stack)
 }
 
 kernel::exception_entries!();

@@ -16,8 +16,6 @@ use kernel::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 use kernel::kprintln;
-use kernel::network::Network;
-use kernel::proxy_service::ProxyService;
 
 /// Motherboard peripherals (system registers, UARTs, timers): CS7 at 0x1000_0000.
 const MOTHERBOARD_BASE: usize = 0x1000_0000;
@@ -25,7 +23,7 @@ const UART0_BASE: usize = MOTHERBOARD_BASE + 0x9000;
 /// A9 MPCore private memory region (PERIPHBASE).
 const PERIPHBASE: usize = 0x1e00_0000;
 const LAN9118_BASE: usize = 0x4e00_0000;
-/// The configuration slot (`kernel::config_slot`): RAM between the DTB and the image, where
+/// The configuration slot (`app::config_slot`): RAM between the DTB and the image, where
 /// QEMU's `-device loader` puts a configuration (`qemu/src/lib.rs`).
 const CONFIG_SLOT: MemoryRange = MemoryRange {
     base: 0x6000_8000,
@@ -180,14 +178,8 @@ fn main() -> ! {
         .unwrap_or(LAN9118_BASE);
     // SAFETY: `base` is the LAN9118's register window (from the DTB, or the board's map), which
     // the kernel mapped as device memory; nothing else drives the chip.
-    let mut network = match unsafe { Lan9118::new_mmio(base, lan9118::Config::default()) } {
-        Ok(nic) => match Network::bring_up(&kernel, nic, lan9118::VEXPRESS_GIC_IRQ) {
-            Ok(network) => Some(network),
-            Err(error) => {
-                kprintln!("net:   not started: {:?}", error);
-                None
-            }
-        },
+    let nic = match unsafe { Lan9118::new_mmio(base, lan9118::Config::default()) } {
+        Ok(nic) => Some(nic),
         Err(error) => {
             kprintln!(
                 "net:   no LAN9118 at {:#010x} ({:?}); running without a network",
@@ -201,53 +193,26 @@ fn main() -> ! {
     // nothing writes it after QEMU's loader.
     let slot =
         unsafe { core::slice::from_raw_parts(CONFIG_SLOT.base as *const u8, CONFIG_SLOT.size) };
-    let parsed = match kernel::config_slot::text(slot) {
-        Some(text) => {
-            kprintln!(
-                "proxy: configuration from the slot at {:#010x} ({} bytes)",
-                CONFIG_SLOT.base,
-                text.len()
-            );
-            proxy::config::parse_bytes("slot", text)
-        }
-        None => {
-            kprintln!("proxy: no configuration in the slot; using the built-in demo configuration");
-            proxy::config::Config::demo()
-        }
+    let board = app::Board {
+        nic,
+        nic_irq: lan9118::VEXPRESS_GIC_IRQ,
+        config: app::load_configuration(&app::ConfigSource {
+            slot,
+            slot_description: "slot at 0x60008000",
+            fallback_name: proxy::config::DEMO_CONFIG_NAME,
+            fallback_text: proxy::config::DEMO_CONFIG,
+            fallback_note: "no configuration in the slot; using the built-in demo configuration",
+        }),
     };
-    let mut proxy = network.as_mut().and_then(|network| match parsed {
-        Ok(parsed) => {
-            for warning in &parsed.warnings {
-                kprintln!("proxy: {}", warning);
-            }
-            let (_, free) = kernel::heap_usage();
-            Some(ProxyService::start(
-                &parsed.config,
-                free,
-                network.stack_mut(),
-            ))
-        }
-        Err(error) => {
-            kprintln!("proxy: configuration rejected: {}", error);
-            None
-        }
-    });
-    let mut next_stats_ms = 0;
-    kernel.run(|kernel, now| {
-        let Some(network) = network.as_mut() else {
-            return;
-        };
-        network.service(kernel, now, |stack| {
-            if let Some(proxy) = proxy.as_mut() {
-                if now.as_millis() >= next_stats_ms {
-                    let (used, free) = kernel::heap_usage();
-                    proxy.set_box_stats(stack, used, free);
-                    next_stats_ms = now.as_millis() + 1000;
-                }
-                proxy.poll(stack, now);
-            }
-        });
-    })
+    let inputs = app::NetworkInputs {
+        cmdline: &kernel.boot_info.cmdline,
+        seed: PLATFORM.clock.now_ticks(),
+        free_heap: 0,
+        interrupts: PLATFORM.interrupts,
+        now: kernel.now(),
+    };
+    let mut app = app::App::start(inputs, kernel::heap_usage, board);
+    kernel.run(|_, now| app.poll(now, kernel::heap_usage, |_| {}))
 }
 
 kernel::exception_entries!();

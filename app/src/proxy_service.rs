@@ -20,8 +20,8 @@ use proxy::engine::{
 use smoltcp::socket::tcp::State;
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
-use crate::kprintln;
-use crate::time::Instant;
+use kernel::kprintln;
+use kernel::time::Instant;
 
 /// Listening sockets kept per bind address.
 const BACKLOG: usize = 32;
