@@ -1,7 +1,7 @@
 //! The one narrow interface between bareproxy's Ethernet drivers and its network stack.
 //!
-//! Every Ethernet driver (LAN9118 on QEMU vexpress-a9 in `hal-vexpress`, mvneta on the Armada 370
-//! in `hal-armada370`, the NPE-B port on the IXP420 in `hal-ixp4xx`) implements [`Nic`]. The
+//! Every Ethernet driver (`lan9118` for QEMU vexpress-a9, `armada370`'s mvneta on the Armada 370,
+//! `ixp4xx`'s NPE-B port on the IXP420) implements [`Nic`]. The
 //! firmware wraps whichever one the board has in [`SmoltcpDevice`] and hands that to smoltcp, so
 //! neither the stack nor the proxy knows which NIC it runs on. The idea is embassy-net-driver's,
 //! without async and without allocation.

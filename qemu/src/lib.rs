@@ -110,7 +110,7 @@ impl QemuConfig {
     }
 
     /// Loads `config` (haproxy.cfg text) into the vexpress configuration slot at 0x6000_8000
-    /// with QEMU's generic loader (slot format: `firmware/src/config_slot.rs`).
+    /// with QEMU's generic loader (slot format: `kernel/src/config_slot.rs`).
     pub fn with_proxy_config(mut self, config: &str) -> Result<Self> {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -345,7 +345,7 @@ impl Drop for Qemu {
 }
 
 /// Splits console bytes at NUL delimiters and keeps the segments that are text (see
-/// `firmware/src/console.rs` for the wire format). A segment counts as text when it is valid
+/// `kernel/src/console.rs` for the wire format). A segment counts as text when it is valid
 /// UTF-8 without control characters other than CR, LF and TAB; defmt frames almost never are.
 pub fn plain_text(bytes: &[u8]) -> String {
     let mut text = String::new();

@@ -87,7 +87,7 @@ fn shutdown_powers_the_board_off_cleanly() {
 fn a_panic_prints_its_location_in_plain_text_and_resets() {
     let mut qemu = Qemu::spawn(&config(Some("selftest=panic"))).unwrap();
     let text = qemu.wait_for("resetting", BOOT).unwrap();
-    assert!(text.contains("PANIC at firmware/src/kernel.rs:"), "{text}");
+    assert!(text.contains("PANIC at kernel/src/kernel.rs:"), "{text}");
     assert!(text.contains("selftest: deliberate panic"), "{text}");
     // Under -no-reboot, the board reset the firmware requested makes QEMU exit.
     qemu.wait_exit(BOOT).unwrap();

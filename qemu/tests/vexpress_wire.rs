@@ -628,7 +628,7 @@ fn bad_checksums_are_dropped_and_service_continues() {
     assert_logged_drops(&mut guest, "bad checksum", bad.len() as u64);
 }
 
-/// Waits for the firmware's defmt counter line (`firmware/src/network.rs`, logged at most every
+/// Waits for the firmware's defmt counter line (`kernel/src/network.rs`, logged at most every
 /// 5 s when the drops change), decoded against the ELF, to report at least `at_least` drops of
 /// `kind`. While waiting, the peer keeps polling so the guest's own traffic flows.
 fn assert_logged_drops(guest: &mut WireGuest, kind: &str, at_least: u64) {

@@ -115,7 +115,7 @@ fn a_data_abort_is_reported_and_the_watchdog_resets_the_board() {
 fn a_panic_prints_its_location_and_resets() {
     let mut qemu = Qemu::spawn(&config(CPU_BIG_ENDIAN, Some("selftest=panic"))).unwrap();
     let text = qemu.wait_for("resetting", BOOT).unwrap();
-    assert!(text.contains("PANIC at firmware/src/kernel.rs:"), "{text}");
+    assert!(text.contains("PANIC at kernel/src/kernel.rs:"), "{text}");
     assert!(text.contains("selftest: deliberate panic"), "{text}");
     qemu.wait_exit(BOOT).unwrap();
 }

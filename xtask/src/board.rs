@@ -233,7 +233,9 @@ impl Board {
                 "-p",
                 &self.package(),
                 "-p",
-                "firmware",
+                "kernel",
+                "-p",
+                "app",
             ])
             .args(self.target.cargo_args())
             .args(["--", "-D", "warnings"]))

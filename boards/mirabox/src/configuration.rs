@@ -7,7 +7,7 @@
 //! reserved list. It is as large as the largest configuration the parser accepts
 //! (`proxy::config::limits::MAX_CONFIG_BYTES`).
 //!
-//! Format (`firmware::config_slot`): a big-endian 32-bit length, twelve zero bytes, the
+//! Format (`kernel::config_slot`): a big-endian 32-bit length, twelve zero bytes, the
 //! haproxy.cfg text. U-Boot loads the file as it is (`tftpboot 0x00F00000 bareproxy.cfg.slot`);
 //! what follows it in RAM does not matter, the length says where the text ends.
 //!
@@ -21,9 +21,7 @@
 //!   reboots without loading the slot again keeps the configuration it had. To get the fallback
 //!   back, clear the header from U-Boot: `mw.l 0x00F00000 0 4`.
 
-use firmware::board::MemoryRange;
-use firmware::kprintln;
-use proxy::config::Parsed;
+use kernel::board::MemoryRange;
 
 /// The configuration slot in RAM.
 pub const SLOT: MemoryRange = MemoryRange {
@@ -36,34 +34,18 @@ const FALLBACK: &str = include_str!("fallback.cfg");
 /// Its name in errors.
 const FALLBACK_NAME: &str = "built-in fallback.cfg";
 
-/// The configuration to run, or `None` if the one supplied was rejected (reason logged).
-pub fn load() -> Option<Parsed> {
+/// Where the application finds the configuration (`app::load_configuration` reads it).
+pub fn source() -> app::ConfigSource<'static> {
     // SAFETY: the slot is RAM the kernel keeps out of its heap, identity-mapped; nothing writes
-    // it after U-Boot, and the slice does not outlive this function.
+    // it after U-Boot (the kernel never hands it out, so the shared slice is never aliased by a
+    // writer).
     let slot = unsafe { core::slice::from_raw_parts(SLOT.base as *const u8, SLOT.size) };
-    let (name, parsed) = match firmware::config_slot::text(slot) {
-        Some(text) => {
-            kprintln!(
-                "proxy: configuration from the RAM slot at {:#010x} ({} bytes)",
-                SLOT.base,
-                text.len()
-            );
-            ("slot", proxy::config::parse_bytes("slot", text))
-        }
-        None => {
-            kprintln!(
-                "proxy: no configuration in the RAM slot at {:#010x}; serving only the status \
-                 page on port 80 (/stats)",
-                SLOT.base
-            );
-            (FALLBACK_NAME, proxy::config::parse(FALLBACK_NAME, FALLBACK))
-        }
-    };
-    match parsed {
-        Ok(parsed) => Some(parsed),
-        Err(error) => {
-            kprintln!("proxy: {} rejected, no proxy running: {}", name, error);
-            None
-        }
+    app::ConfigSource {
+        slot,
+        slot_description: "RAM slot at 0x00f00000",
+        fallback_name: FALLBACK_NAME,
+        fallback_text: FALLBACK,
+        fallback_note: "no configuration in the RAM slot at 0x00f00000; serving only the status \
+                        page on port 80 (/stats)",
     }
 }

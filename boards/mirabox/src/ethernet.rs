@@ -2,7 +2,7 @@
 //! 0x70000 (MPIC per-CPU IRQ 8, PHY at MDIO address 0) and eth1 at + 0x74000 (IRQ 10, PHY at
 //! MDIO address 1), both PHYs on the one SMI master at + 0x72004.
 //!
-//! **eth0 is the proxy's interface.** The kernel's `firmware::network::Network` drives one NIC;
+//! **eth0 is the proxy's interface.** The kernel's `kernel::network::Network` drives one NIC;
 //! splitting the two ports into WAN and LAN (two stacks, or one stack with two interfaces) is
 //! future work.
 //!
@@ -28,7 +28,7 @@ use armada370::mbus::{self, DramWindow};
 use armada370::mdio::Smi;
 use armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
 use armada370::{map, sar};
-use firmware::kprintln;
+use kernel::kprintln;
 use hil::mmio::Mmio;
 use mii::{Phy, PhyConfig, RgmiiDelays};
 use static_cell::{ConstStaticCell, StaticCell};
@@ -51,7 +51,7 @@ pub struct Ports {
     pub eth1_phy: Option<MiraboxPhy>,
 }
 
-/// Brings up eth0 and probes eth1's PHY. Call once, after `firmware::boot` (the kernel has
+/// Brings up eth0 and probes eth1's PHY. Call once, after `kernel::boot` (the kernel has
 /// mapped the internal registers as device memory).
 pub fn bring_up() -> Ports {
     // SAFETY: the SMI register is inside the internal-register window the kernel mapped as

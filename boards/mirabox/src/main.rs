@@ -20,7 +20,7 @@
 //! The proxy serves on **eth0** only: the kernel's network layer drives one NIC, and the WAN/LAN
 //! split of the two ports is future work. Network settings come from the kernel command line
 //! (U-Boot's `bootargs`, passed in ATAG_CMDLINE): `ip=dhcp` (the default), `ip=ADDR/PREFIX[,GW]`,
-//! `ip=off`, `ip6=ADDR/PREFIX[,GW]` (`firmware::bootinfo::cmdline`). Linux's colon-separated
+//! `ip=off`, `ip6=ADDR/PREFIX[,GW]` (`kernel::bootinfo::cmdline`). Linux's colon-separated
 //! `ip=` form is not understood and stops the network from starting, so set `bootargs` yourself
 //! rather than keeping a Linux one.
 //!
@@ -75,22 +75,17 @@
 
 use core::cell::RefCell;
 
+use app::link::LinkWatch;
 use armada370::map;
 use armada370::mpic::Mpic;
 use armada370::timer::{self, Block, Channel, TimerBlock};
 use armada370::watchdog::{self, Watchdog};
 use critical_section::Mutex;
-use firmware::board::with_driver;
-use firmware::board::{Clock, IrqNumber, MemoryRange, Platform, Power, TickTimer};
-use firmware::kprintln;
-use firmware::link::LinkWatch;
-use firmware::network::Network;
-use firmware::proxy_service::ProxyService;
 use hil::mmio::Mmio;
-use net::Stack;
+use kernel::board::with_driver;
+use kernel::board::{Clock, IrqNumber, MemoryRange, Platform, Power, TickTimer};
 use nic::Nic;
 use ns16550::{Ns16550, Variant};
-use proxy::config::Parsed;
 
 mod configuration;
 mod ethernet;
@@ -193,14 +188,14 @@ impl Power for MiraboxPower {
         watchdog::system_reset(&system_controller);
         // The soft reset did not take: the watchdog, still armed and no longer fed once IRQs
         // are masked, resets the board within WATCHDOG_TIMEOUT_MS.
-        firmware::halt()
+        kernel::halt()
     }
     /// The Mirabox has no software-controlled power switch (no PMIC or GPIO power-off in the
     /// DTS), so "off" is a halt: the watchdog is stopped first so it does not reboot the board,
     /// then the CPU sleeps with IRQs masked until someone pulls the plug.
     fn power_off(&self) -> ! {
         with_driver(&GLOBAL_TIMERS, |timers| timers.watchdog.stop());
-        firmware::halt()
+        kernel::halt()
     }
 }
 
@@ -251,7 +246,7 @@ fn main() -> ! {
     // SAFETY: the addresses are the Armada 370 units inside the
     // internal-register window where the stock U-Boot leaves it (the Mirabox DTS's
     // `ranges = <MBUS_ID(0xf0, 0x01) 0 0xd0000000 0x100000 ...>`); the MMU is
-    // off, so they are device accesses, and after `firmware::boot` the kernel maps the window as
+    // off, so they are device accesses, and after `kernel::boot` the kernel maps the window as
     // device memory. Each unit is owned by exactly one driver, held in its own lock.
     let (global, local, watchdog) = unsafe {
         (
@@ -273,53 +268,37 @@ fn main() -> ! {
         LOCAL_TIMER.borrow(cs).replace(Some(local));
     });
 
-    let kernel = firmware::boot(&PLATFORM);
+    let kernel = kernel::boot(&PLATFORM);
 
     // The configuration first, so that the network sizes its sockets from what the heap has
     // left once the parsed configuration is in it.
-    let parsed = configuration::load();
+    let config = app::load_configuration(&configuration::source());
     let ethernet::Ports { eth0, mut eth1_phy } = ethernet::bring_up();
-    let mut network = eth0.and_then(|eth0| {
-        Network::bring_up(&kernel, eth0, map::irq::ETH0)
-            .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
-            .ok()
-    });
-    let mut proxy = network
-        .as_mut()
-        .zip(parsed)
-        .map(|(network, parsed)| start_proxy(network.stack_mut(), &parsed));
-
+    let board = app::Board {
+        nic: eth0,
+        nic_irq: map::irq::ETH0,
+        config,
+    };
+    let inputs = app::NetworkInputs {
+        cmdline: &kernel.boot_info.cmdline,
+        seed: PLATFORM.clock.now_ticks(),
+        free_heap: 0,
+        interrupts: PLATFORM.interrupts,
+        now: kernel.now(),
+    };
+    let mut app = app::App::start(inputs, kernel::heap_usage, board);
     let mut eth0_link = LinkWatch::new("eth0");
     let mut eth1_link = LinkWatch::new("eth1");
-    let mut next_stats_ms = 0;
-    kernel.run(|kernel, now| {
-        if let Some(phy) = eth1_phy.as_mut() {
-            eth1_link.poll(now, || phy.link_state().ok());
-        }
-        let Some(network) = network.as_mut() else {
-            return;
-        };
-        eth0_link.poll(now, || Some(network.stack_mut().nic_mut().link_state()));
-        network.service(kernel, now, |stack| {
-            if let Some(proxy) = proxy.as_mut() {
-                if now.as_millis() >= next_stats_ms {
-                    let (used, free) = firmware::heap_usage();
-                    proxy.set_box_stats(stack, used, free);
-                    next_stats_ms = now.as_millis() + 1000;
-                }
-                proxy.poll(stack, now);
+    kernel.run(|_, now| {
+        app.poll(now, kernel::heap_usage, |stack| {
+            if let Some(phy) = eth1_phy.as_mut() {
+                eth1_link.poll(now, || phy.link_state().ok());
             }
-        });
+            if let Some(stack) = stack {
+                eth0_link.poll(now, || Some(stack.nic_mut().link_state()));
+            }
+        })
     })
 }
 
-/// Starts the proxy on the stack with what the heap has left.
-fn start_proxy(stack: &mut Stack<ethernet::Eth0>, parsed: &Parsed) -> ProxyService {
-    for warning in &parsed.warnings {
-        kprintln!("proxy: {}", warning);
-    }
-    let (_, free) = firmware::heap_usage();
-    ProxyService::start(&parsed.config, free, stack)
-}
-
-firmware::exception_entries!();
+kernel::exception_entries!();

@@ -15,9 +15,10 @@
 //!   before flashing it with `bareproxy check-config`.
 
 use alloc::vec;
+use alloc::vec::Vec;
 
-use firmware::kprintln;
 use hal_ixp4xx::expbus::{Flash, FlashBus};
+use kernel::kprintln;
 use proxy::config::Parsed;
 
 /// Offset of the configuration slot in flash (`tools/src/image/nslu2.rs`).
@@ -30,8 +31,22 @@ const FALLBACK: &str = include_str!("fallback.cfg");
 /// Its name in errors.
 const FALLBACK_NAME: &str = "built-in fallback.cfg";
 
-/// The configuration to run, or `None` if the one in flash was rejected (reason logged).
+/// The configuration to run, or `None` if the one in flash was rejected (reason logged). The
+/// slot's RAM copy is freed on return.
 pub fn load<F: FlashBus>(flash: &Flash<F>) -> Option<Parsed> {
+    let slot = read_slot(flash);
+    app::load_configuration(&app::ConfigSource {
+        slot: &slot,
+        slot_description: "flash slot at 0x7f8000",
+        fallback_name: FALLBACK_NAME,
+        fallback_text: FALLBACK,
+        fallback_note: "no configuration in the flash slot at 0x7f8000; serving only the status \
+                        page on port 80 (/stats)",
+    })
+}
+
+/// The slot's bytes; an unreadable slot reads as erased (logged).
+fn read_slot<F: FlashBus>(flash: &Flash<F>) -> Vec<u8> {
     let mut slot = vec![0u8; SLOT_SIZE];
     if let Err(error) = flash.read(SLOT_OFFSET, &mut slot) {
         kprintln!(
@@ -41,29 +56,5 @@ pub fn load<F: FlashBus>(flash: &Flash<F>) -> Option<Parsed> {
         );
         slot.fill(0xFF);
     }
-    let (name, parsed) = match firmware::config_slot::text(&slot) {
-        Some(text) => {
-            kprintln!(
-                "proxy: configuration from the flash slot at {:#x} ({} bytes)",
-                SLOT_OFFSET,
-                text.len()
-            );
-            ("flash slot", proxy::config::parse_bytes("flash slot", text))
-        }
-        None => {
-            kprintln!(
-                "proxy: no configuration in the flash slot at {:#x}; serving only the status \
-                 page on port 80 (/stats)",
-                SLOT_OFFSET
-            );
-            (FALLBACK_NAME, proxy::config::parse(FALLBACK_NAME, FALLBACK))
-        }
-    };
-    match parsed {
-        Ok(parsed) => Some(parsed),
-        Err(error) => {
-            kprintln!("proxy: {} rejected, no proxy running: {}", name, error);
-            None
-        }
-    }
+    slot
 }

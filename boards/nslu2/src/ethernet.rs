@@ -13,7 +13,6 @@
 
 use alloc::vec;
 
-use firmware::kprintln;
 use hal_ixp4xx::bus::Mmio;
 use hal_ixp4xx::dma::XscaleDma;
 use hal_ixp4xx::eth::{self, EthMemory, Ethernet, Mac};
@@ -21,6 +20,7 @@ use hal_ixp4xx::expbus::{Flash, FlashBus, FlashError};
 use hal_ixp4xx::map;
 use hal_ixp4xx::npe::{Npe, NpeError};
 use hal_ixp4xx::qmgr::QueueManager;
+use kernel::kprintln;
 use static_cell::ConstStaticCell;
 
 /// The port's descriptors, buffers and statistics block.
@@ -40,7 +40,7 @@ pub struct StoppedEthernet {
 /// manager (drops RedBoot's posted descriptors). Call before any RAM outside the image is used.
 pub fn quiesce() -> (StoppedEthernet, Result<(), NpeError>) {
     // SAFETY: NPE-B, the queue manager and the EthB MAC are IXP420 register windows (hal-ixp4xx
-    // `map`); with the MMU off every access is a device access, and after `firmware::boot` the
+    // `map`); with the MMU off every access is a device access, and after `kernel::boot` the
     // kernel maps them as device memory. Only the Ethernet driver built from them drives them.
     let (mut npe, mut qmgr, mut mac) =
         unsafe { (Npe::npe_b(), QueueManager::ixp420(), Mac::eth_b()) };
@@ -49,7 +49,7 @@ pub fn quiesce() -> (StoppedEthernet, Result<(), NpeError>) {
 }
 
 /// Loads the microcode and brings the port up; `None` (with the reason on the console) if the
-/// box has to run without a network. Call once, after `firmware::boot`.
+/// box has to run without a network. Call once, after `kernel::boot`.
 pub fn bring_up<F: FlashBus>(stopped: StoppedEthernet, flash: &Flash<F>) -> Option<Nslu2Ethernet> {
     let StoppedEthernet { mut npe, qmgr, mac } = stopped;
     let station = match flash.mac_address() {

@@ -67,15 +67,8 @@
 
 use core::cell::RefCell;
 
+use app::link::LinkWatch;
 use critical_section::Mutex;
-use firmware::board::with_driver;
-use firmware::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
-};
-use firmware::kprintln;
-use firmware::link::LinkWatch;
-use firmware::network::Network;
-use firmware::proxy_service::ProxyService;
 use hal_ixp4xx::bus::Mmio;
 use hal_ixp4xx::expbus::Flash;
 use hal_ixp4xx::gpio::{Gpio, Nslu2Gpio};
@@ -83,9 +76,12 @@ use hal_ixp4xx::intc::InterruptController as Intc;
 use hal_ixp4xx::map;
 use hal_ixp4xx::timer::OsTimer;
 use hal_ixp4xx::uart::Uart;
-use net::Stack;
+use kernel::board::with_driver;
+use kernel::board::{
+    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+};
+use kernel::kprintln;
 use nic::Nic;
-use proxy::config::Parsed;
 
 extern crate alloc;
 
@@ -218,14 +214,14 @@ impl Power for Nslu2Power {
     fn reset(&self) -> ! {
         with_driver(&OS_TIMERS, |timers| timers.timer.reset_chip());
         // The watchdog was programmed with a zero count: the reset is immediate on hardware.
-        firmware::halt()
+        kernel::halt()
     }
     fn power_off(&self) -> ! {
         // Stop the watchdog first: if GPIO8 fails to cut the power, the box halts instead of
         // rebooting into RedBoot a minute later.
         with_driver(&OS_TIMERS, |timers| timers.timer.watchdog_stop());
         with_driver(&GPIO, |gpio| gpio.power_off());
-        firmware::halt()
+        kernel::halt()
     }
 }
 
@@ -294,7 +290,7 @@ fn main() -> ! {
 
     // SAFETY: the addresses are the IXP420 units at their fixed
     // addresses (hal-ixp4xx `map`); the MMU is off, so they are device accesses, and after
-    // `firmware::boot` the kernel maps them as device memory. Each unit is owned by exactly one
+    // `kernel::boot` the kernel maps them as device memory. Each unit is owned by exactly one
     // driver, held in its own lock.
     let (uart, timer, intc, gpio) = unsafe {
         (
@@ -324,7 +320,7 @@ fn main() -> ! {
         GPIO.borrow(cs).replace(Some(Nslu2Gpio::new(gpio)));
     });
 
-    let kernel = firmware::boot(&PLATFORM);
+    let kernel = kernel::boot(&PLATFORM);
     match quiesced {
         Ok(()) => kprintln!("nslu2: RedBoot's NPE-B Ethernet stopped"),
         Err(error) => kprintln!(
@@ -339,43 +335,27 @@ fn main() -> ! {
     // The configuration first: its temporary copy is freed, and the parsed result is on the
     // heap, before the network sizes its sockets from what the heap has left.
     let parsed = configuration::load(&flash);
-    let mut network = ethernet::bring_up(stopped_ethernet, &flash).and_then(|ethernet| {
-        Network::bring_up(&kernel, ethernet, map::irq::QM1)
-            .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
-            .ok()
-    });
-    let mut proxy = network
-        .as_mut()
-        .zip(parsed)
-        .map(|(network, parsed)| start_proxy(network.stack_mut(), &parsed));
-
+    let board = app::Board {
+        nic: ethernet::bring_up(stopped_ethernet, &flash),
+        nic_irq: map::irq::QM1,
+        config: parsed,
+    };
+    let inputs = app::NetworkInputs {
+        cmdline: &kernel.boot_info.cmdline,
+        seed: PLATFORM.clock.now_ticks(),
+        free_heap: 0,
+        interrupts: PLATFORM.interrupts,
+        now: kernel.now(),
+    };
+    let mut app = app::App::start(inputs, kernel::heap_usage, board);
     let mut link = LinkWatch::new("eth0");
-    let mut next_stats_ms = 0;
-    kernel.run(|kernel, now| {
-        let Some(network) = network.as_mut() else {
-            return;
-        };
-        link.poll(now, || Some(network.stack_mut().nic_mut().link_state()));
-        network.service(kernel, now, |stack| {
-            if let Some(proxy) = proxy.as_mut() {
-                if now.as_millis() >= next_stats_ms {
-                    let (used, free) = firmware::heap_usage();
-                    proxy.set_box_stats(stack, used, free);
-                    next_stats_ms = now.as_millis() + 1000;
-                }
-                proxy.poll(stack, now);
+    kernel.run(|_, now| {
+        app.poll(now, kernel::heap_usage, |stack| {
+            if let Some(stack) = stack {
+                link.poll(now, || Some(stack.nic_mut().link_state()));
             }
-        });
+        })
     })
 }
 
-/// Starts the proxy on the stack with what the heap has left.
-fn start_proxy(stack: &mut Stack<ethernet::Nslu2Ethernet>, parsed: &Parsed) -> ProxyService {
-    for warning in &parsed.warnings {
-        kprintln!("proxy: {}", warning);
-    }
-    let (_, free) = firmware::heap_usage();
-    ProxyService::start(&parsed.config, free, stack)
-}
-
-firmware::exception_entries!();
+kernel::exception_entries!();

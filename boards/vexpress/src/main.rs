@@ -7,15 +7,13 @@
 #![no_std]
 #![no_main]
 
-use firmware::board::{MemoryRange, Platform};
-use firmware::kprintln;
-use firmware::network::Network;
-use firmware::proxy_service::ProxyService;
+use kernel::board::{MemoryRange, Platform};
+use kernel::kprintln;
 use lan9118::Lan9118;
 use static_cell::StaticCell;
 use vexpress_a9::{Peripherals, map};
 
-/// The configuration slot (`firmware::config_slot`): RAM between the DTB and the image, where
+/// The configuration slot (`app::config_slot`): RAM between the DTB and the image, where
 /// QEMU's `-device loader` puts a configuration (`qemu/src/lib.rs`).
 const CONFIG_SLOT: MemoryRange = MemoryRange {
     base: 0x6000_8000,
@@ -77,7 +75,7 @@ fn platform(d: &'static Drivers) -> Platform {
 #[aarch32_rt::entry]
 fn main() -> ! {
     let Some(p) = Peripherals::take() else {
-        firmware::halt()
+        kernel::halt()
     };
     let drivers = DRIVERS.init(Drivers {
         uart0: p.uart0,
@@ -88,7 +86,8 @@ fn main() -> ! {
     });
     drivers.uart0.init(map::UART_CLOCK_HZ, 115_200);
     drivers.clock.start();
-    let kernel = firmware::boot(PLATFORM.init(platform(drivers)));
+    let platform: &'static Platform = PLATFORM.init(platform(drivers));
+    let kernel = kernel::boot(platform);
     // The DTB may place the chip elsewhere; this board's window is the legacy map's, which is
     // what QEMU builds and the DTB in qemu/ describes.
     if let Some(base) = kernel.boot_info.device_address("smsc,lan9118")
@@ -101,14 +100,8 @@ fn main() -> ! {
         );
     }
     let base = p.lan9118.base();
-    let mut network = match Lan9118::new(p.lan9118, lan9118::Config::default()) {
-        Ok(nic) => match Network::bring_up(&kernel, nic, LAN9118_GIC_IRQ) {
-            Ok(network) => Some(network),
-            Err(error) => {
-                kprintln!("net:   not started: {:?}", error);
-                None
-            }
-        },
+    let nic = match Lan9118::new(p.lan9118, lan9118::Config::default()) {
+        Ok(nic) => Some(nic),
         Err(error) => {
             kprintln!(
                 "net:   no LAN9118 at {:#010x} ({:?}); running without a network",
@@ -122,53 +115,26 @@ fn main() -> ! {
     // nothing writes it after QEMU's loader.
     let slot =
         unsafe { core::slice::from_raw_parts(CONFIG_SLOT.base as *const u8, CONFIG_SLOT.size) };
-    let parsed = match firmware::config_slot::text(slot) {
-        Some(text) => {
-            kprintln!(
-                "proxy: configuration from the slot at {:#010x} ({} bytes)",
-                CONFIG_SLOT.base,
-                text.len()
-            );
-            proxy::config::parse_bytes("slot", text)
-        }
-        None => {
-            kprintln!("proxy: no configuration in the slot; using the built-in demo configuration");
-            proxy::config::Config::demo()
-        }
+    let board = app::Board {
+        nic,
+        nic_irq: LAN9118_GIC_IRQ,
+        config: app::load_configuration(&app::ConfigSource {
+            slot,
+            slot_description: "slot at 0x60008000",
+            fallback_name: proxy::config::DEMO_CONFIG_NAME,
+            fallback_text: proxy::config::DEMO_CONFIG,
+            fallback_note: "no configuration in the slot; using the built-in demo configuration",
+        }),
     };
-    let mut proxy = network.as_mut().and_then(|network| match parsed {
-        Ok(parsed) => {
-            for warning in &parsed.warnings {
-                kprintln!("proxy: {}", warning);
-            }
-            let (_, free) = firmware::heap_usage();
-            Some(ProxyService::start(
-                &parsed.config,
-                free,
-                network.stack_mut(),
-            ))
-        }
-        Err(error) => {
-            kprintln!("proxy: configuration rejected: {}", error);
-            None
-        }
-    });
-    let mut next_stats_ms = 0;
-    kernel.run(|kernel, now| {
-        let Some(network) = network.as_mut() else {
-            return;
-        };
-        network.service(kernel, now, |stack| {
-            if let Some(proxy) = proxy.as_mut() {
-                if now.as_millis() >= next_stats_ms {
-                    let (used, free) = firmware::heap_usage();
-                    proxy.set_box_stats(stack, used, free);
-                    next_stats_ms = now.as_millis() + 1000;
-                }
-                proxy.poll(stack, now);
-            }
-        });
-    })
+    let inputs = app::NetworkInputs {
+        cmdline: &kernel.boot_info.cmdline,
+        seed: platform.clock.now_ticks(),
+        free_heap: 0,
+        interrupts: platform.interrupts,
+        now: kernel.now(),
+    };
+    let mut app = app::App::start(inputs, kernel::heap_usage, board);
+    kernel.run(|_, now| app.poll(now, kernel::heap_usage, |_| {}))
 }
 
-firmware::exception_entries!();
+kernel::exception_entries!();

@@ -31,7 +31,7 @@ mod qemu_atags;
 use core::cell::Cell;
 
 use critical_section::Mutex;
-use firmware::board::{
+use kernel::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 
@@ -51,7 +51,7 @@ const QEMU_BOOT_AREA: usize = 0x1_0000;
 const RESET_DELAY: u32 = OSCR_HZ / 1000;
 
 // SAFETY: fixed PXA255 register blocks (addresses cited in the `pxa` modules); the MMU is off
-// until `firmware::boot` maps them as device memory (`PLATFORM.devices`). Each block has one
+// until `kernel::boot` maps them as device memory (`PLATFORM.devices`). Each block has one
 // driver.
 const UART_REGS: Registers = unsafe { Registers::new(FFUART_BASE) };
 // SAFETY: as above.
@@ -159,7 +159,7 @@ struct PxaPower(OsTimer);
 impl Power for PxaPower {
     fn reset(&self) -> ! {
         self.0.watchdog_reset(RESET_DELAY);
-        firmware::halt()
+        kernel::halt()
     }
     /// There is no power switch to drive; under QEMU with `-no-reboot` the reset ends the run,
     /// which is what a test's "shutdown" needs.
@@ -218,8 +218,8 @@ fn main() -> ! {
     // SAFETY: the first 64 KiB of SDRAM hold QEMU's boot stub and ATAG list, are not part of the
     // image, and nothing else runs yet; the MMU is off, so the address is RAM.
     unsafe { qemu_atags::repair_cmdline(ATAG_ADDRESS as *mut u32, (QEMU_BOOT_AREA - 0x100) / 4) };
-    let kernel = firmware::boot(&PLATFORM);
+    let kernel = kernel::boot(&PLATFORM);
     kernel.run(|_, _| {})
 }
 
-firmware::exception_entries!();
+kernel::exception_entries!();

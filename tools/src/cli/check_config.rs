@@ -31,9 +31,6 @@ pub struct ConfigSlotArgs {
     output: PathBuf,
 }
 
-/// Size of the slot header.
-const SLOT_HEADER_LEN: usize = 16;
-
 /// Parses the file; warnings go to stderr; an invalid file is exit code 3.
 pub fn run(args: CheckConfigArgs) -> anyhow::Result<()> {
     validate(&args.file, args.dump).map(|_| ())
@@ -42,16 +39,14 @@ pub fn run(args: CheckConfigArgs) -> anyhow::Result<()> {
 /// Validates the file and writes it as a configuration slot.
 pub fn run_slot(args: ConfigSlotArgs) -> anyhow::Result<()> {
     let text = validate(&args.file, false)?;
-    let length = u32::try_from(text.len()).context("the configuration is larger than 4 GiB")?;
-    let mut slot = Vec::with_capacity(SLOT_HEADER_LEN + text.len());
-    slot.extend_from_slice(&length.to_be_bytes());
-    slot.extend_from_slice(&[0; SLOT_HEADER_LEN - 4]);
-    slot.extend_from_slice(&text);
+    // The slot format is the firmware's own (`app::config_slot`), not a copy of it.
+    let slot = app::config_slot::encode(&text).context("the configuration is larger than 4 GiB")?;
     super::write(&args.output, &slot)?;
     println!(
-        "wrote {} ({} bytes: 16-byte header + {} bytes of configuration)",
+        "wrote {} ({} bytes: {}-byte header + {} bytes of configuration)",
         args.output.display(),
         slot.len(),
+        app::config_slot::HEADER_LEN,
         text.len()
     );
     Ok(())

@@ -28,8 +28,8 @@ pub const FLASH_SIZE: usize = 0x80_0000;
 pub const FLASH_BASE: u32 = 0x5000_0000;
 /// Erase-block size.
 pub const BLOCK_SIZE: usize = 0x2_0000;
-/// Length of the Sercomm partition header.
-pub const PART_HEADER_LEN: usize = 16;
+/// Length of the Sercomm partition header (the firmware's configuration slot header).
+pub const PART_HEADER_LEN: usize = app::config_slot::HEADER_LEN;
 
 /// A fixed region of the flash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,9 +294,10 @@ fn with_header(part: &'static str, data: &[u8], size: usize) -> Result<Vec<u8>, 
             max,
         });
     }
+    // The same header as the firmware's configuration slot (`app::config_slot`), which is
+    // where the Config partition's format comes from; `max` keeps the length within 32 bits.
     let mut out = Vec::with_capacity(size);
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    out.extend_from_slice(&[0; 12]);
+    out.extend_from_slice(&app::config_slot::header(data.len() as u32));
     out.extend_from_slice(data);
     out.resize(size, 0xFF);
     Ok(out)

@@ -14,14 +14,17 @@ use net::{Budget, DhcpChange, Ipv4Mode, Ipv6Config, Stack, StackConfig};
 use nic::Nic;
 use smoltcp::wire::{Ipv4Cidr, Ipv6Cidr};
 
-use crate::board::IrqNumber;
-use crate::bootinfo::cmdline::{self, Ipv4Setting, NetworkSettings};
-use crate::kernel::{Kernel, platform};
-use crate::time::Instant;
-use crate::{irq, kprintln};
+use hil::{InterruptController, IrqNumber};
+use kernel::bootinfo::cmdline::{self, Ipv4Setting, NetworkSettings};
+use kernel::time::Instant;
+use kernel::{irq, kprintln};
 
-/// The NIC's interrupt line, and whether its top half has run since the last service.
-static NIC_LINE: Mutex<Cell<Option<IrqNumber>>> = Mutex::new(Cell::new(None));
+/// The NIC's interrupt line and the controller it is on (the top half masks it there), and
+/// whether the top half has run since the last service.
+static NIC_LINE: Mutex<Cell<Option<NicLine>>> = Mutex::new(Cell::new(None));
+
+/// A NIC's interrupt line and its controller.
+type NicLine = (IrqNumber, &'static dyn InterruptController);
 static NIC_PENDING: Mutex<Cell<bool>> = Mutex::new(Cell::new(false));
 
 /// How often, at most, the drop counters are logged (when they changed).
@@ -33,8 +36,8 @@ const MAX_POLLS_PER_SERVICE: usize = 4;
 
 fn on_nic_interrupt() {
     critical_section::with(|cs| {
-        if let (Some(line), Some(platform)) = (NIC_LINE.borrow(cs).get(), platform()) {
-            platform.interrupts.disable(line);
+        if let Some((line, interrupts)) = NIC_LINE.borrow(cs).get() {
+            interrupts.disable(line);
         }
         NIC_PENDING.borrow(cs).set(true);
     });
@@ -55,10 +58,28 @@ pub enum NetworkError {
     BadIrq,
 }
 
+/// What the network needs from the kernel, as narrow inputs (so that it builds and is tested
+/// on the host).
+#[derive(Clone, Copy)]
+pub struct NetworkInputs<'a> {
+    /// The kernel command line (`ip=`, `ip6=`, `diag=`).
+    pub cmdline: &'a str,
+    /// Something different every boot, e.g. the clock's raw count; mixed with the MAC.
+    pub seed: u64,
+    /// Free heap bytes: the socket budget is taken from them ([`crate::App::start`] fills this
+    /// in itself, after parsing the configuration).
+    pub free_heap: usize,
+    /// The interrupt controller the NIC's line is on.
+    pub interrupts: &'static dyn InterruptController,
+    /// The time now.
+    pub now: Instant,
+}
+
 /// The network: the stack and the optional diagnostic services.
 pub struct Network<N: Nic> {
     stack: Stack<N>,
     line: IrqNumber,
+    interrupts: &'static dyn InterruptController,
     diagnostics: Option<DiagServices>,
     /// When the counters were last logged, and their drop total then.
     counters_logged: (u64, u64),
@@ -101,28 +122,32 @@ fn stack_config(settings: &NetworkSettings, seed: u64) -> StackConfig {
 
 impl<N: Nic> Network<N> {
     /// Starts the stack on `nic`, whose interrupt is `line`, configured from the command line.
-    pub fn bring_up(kernel: &Kernel, mut nic: N, line: IrqNumber) -> Result<Self, NetworkError> {
-        let settings = cmdline::network(&kernel.boot_info.cmdline).map_err(|bad| {
+    pub fn bring_up(
+        inputs: &NetworkInputs<'_>,
+        mut nic: N,
+        line: IrqNumber,
+    ) -> Result<Self, NetworkError> {
+        let settings = cmdline::network(inputs.cmdline).map_err(|bad| {
             kprintln!("net: bad command-line word {:?}", bad.0);
             NetworkError::BadCommandLine
         })?;
         let mac = nic.mac_address();
         // Different every boot (clock) and every box (MAC): smoltcp derives ISNs and ports from it.
-        let seed = kernel.platform().clock.now_ticks()
+        let seed = inputs.seed
             ^ mac
                 .0
                 .iter()
                 .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
                 .rotate_left(17);
-        let (_, free_heap) = crate::kernel::heap_usage();
-        let budget = Budget::from_ram(free_heap).map_err(|_| NetworkError::NoMemory)?;
+        let budget = Budget::from_ram(inputs.free_heap).map_err(|_| NetworkError::NoMemory)?;
         nic.set_interrupts_enabled(true);
-        let now = smoltcp_instant(kernel.now());
+        let now = smoltcp_instant(inputs.now);
         let mut stack = Stack::new(nic, &stack_config(&settings, seed), &budget, now)
             .map_err(NetworkError::Stack)?;
-        critical_section::with(|cs| NIC_LINE.borrow(cs).set(Some(line)));
+        let interrupts = inputs.interrupts;
+        critical_section::with(|cs| NIC_LINE.borrow(cs).set(Some((line, interrupts))));
         irq::register(line, on_nic_interrupt).map_err(|_| NetworkError::BadIrq)?;
-        kernel.platform().interrupts.enable(line);
+        interrupts.enable(line);
         let diagnostics = if settings.diagnostics {
             // Enough concurrent connections for the 200-client tests, still a small share of
             // the socket budget.
@@ -166,6 +191,7 @@ impl<N: Nic> Network<N> {
         Ok(Self {
             stack,
             line,
+            interrupts,
             diagnostics,
             counters_logged: (0, 0),
         })
@@ -174,16 +200,11 @@ impl<N: Nic> Network<N> {
     /// The bottom half: services the NIC if it interrupted, polls the stack (bounded), runs the
     /// diagnostic services and `application` (the proxy) on it, polls again so that what they
     /// queued leaves at once, and reports DHCP changes on the console.
-    pub fn service(
-        &mut self,
-        kernel: &Kernel,
-        now: Instant,
-        mut application: impl FnMut(&mut Stack<N>),
-    ) {
+    pub fn service(&mut self, now: Instant, mut application: impl FnMut(&mut Stack<N>)) {
         let pending = critical_section::with(|cs| NIC_PENDING.borrow(cs).replace(false));
         if pending {
             self.stack.nic_mut().on_interrupt();
-            kernel.platform().interrupts.enable(self.line);
+            self.interrupts.enable(self.line);
         }
         self.log_counters(now);
         let now = smoltcp_instant(now);
@@ -230,6 +251,7 @@ impl<N: Nic> Network<N> {
             return;
         }
         self.counters_logged = (now.as_millis(), drops);
+        #[cfg(feature = "defmt")]
         defmt::info!(
             "net: frames in {=u64} out {=u64}; dropped: malformed {=u64}, bad checksum {=u64}, unsupported {=u64}, oversized {=u64}, SYNs gated {=u64}, NIC {=u64}",
             gate.frames_in,
@@ -241,6 +263,12 @@ impl<N: Nic> Network<N> {
             gate.syns_gated,
             stats.nic.rx_dropped
         );
+    }
+
+    /// The top half, for tests that drive the NIC interrupt by hand (the kernel's dispatch calls
+    /// the same function through the IRQ table).
+    pub fn interrupt_top_half() {
+        on_nic_interrupt();
     }
 
     /// The stack, for the services built on it.

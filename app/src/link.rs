@@ -5,8 +5,8 @@
 //! report: the mvneta driver starts its queues and sets the MAC's speed and duplex, and the
 //! NPE-B driver reprograms the MAC's duplex, when `Nic::link_state` sees a new link.
 
-use crate::kprintln;
-use crate::time::Instant;
+use kernel::kprintln;
+use kernel::time::Instant;
 use nic::{Duplex, LinkState, Speed};
 
 /// How often a link is read. Each read is a few MDIO transactions.
@@ -78,7 +78,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::board::Console;
+    use hil::Console;
 
     struct Recorder(Mutex<Vec<u8>>);
 
@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn logs_each_change_once_and_reads_at_most_once_a_second() {
         let recorder: &'static Recorder = Box::leak(Box::new(Recorder(Mutex::new(Vec::new()))));
-        crate::console::install(recorder);
+        kernel::console::install(recorder);
         let up = LinkState::Up {
             speed: Speed::Mbps100,
             duplex: Duplex::Full,

@@ -8,6 +8,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 use core::net::{IpAddr, SocketAddr};
 
 use net::{ListenerId, Stack, TcpHandle};
@@ -20,8 +21,8 @@ use proxy::engine::{
 use smoltcp::socket::tcp::State;
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
-use crate::kprintln;
-use crate::time::Instant;
+use kernel::kprintln;
+use kernel::time::Instant;
 
 /// Listening sockets kept per bind address.
 const BACKLOG: usize = 32;
@@ -30,6 +31,57 @@ const BACKLOG: usize = 32;
 pub struct StackTransport<'a, N: Nic> {
     stack: &'a mut Stack<N>,
     listeners: &'a [(SocketAddr, ListenerId)],
+    fins: &'a FinMemory,
+}
+
+impl<'a, N: Nic> StackTransport<'a, N> {
+    /// The transport over `stack`, whose listener pools for the engine's bind addresses are
+    /// `listeners`; `fins` persists across polls (see [`FinMemory`]).
+    pub fn new(
+        stack: &'a mut Stack<N>,
+        listeners: &'a [(SocketAddr, ListenerId)],
+        fins: &'a FinMemory,
+    ) -> Self {
+        Self {
+            stack,
+            listeners,
+            fins,
+        }
+    }
+}
+
+/// The connections whose FIN exchange the transport has seen, so that it can tell a clean end
+/// from a reset.
+///
+/// smoltcp keeps no "was reset" in the socket: a RST (and a retransmission timeout, and a
+/// refused SYN) puts the socket straight into `Closed`, the same state a clean close reaches
+/// when TIME-WAIT expires. The tracking lives here, in the transport, rather than in
+/// `net::Stack`, because only the transport needs the distinction and it can make it with what
+/// it already sees: `net` makes a handle stale the moment we `close` or `abort` it, so a live
+/// handle whose socket is `Closed` ended on its own; the one clean way to get there is through
+/// `TimeWait`/`Closing`, which `state` reports (as `Closed`) and remembers here. Everything else
+/// that ends in `Closed` is [`ConnState::Failed`].
+#[derive(Debug, Default)]
+pub struct FinMemory(RefCell<Vec<TcpHandle>>);
+
+impl FinMemory {
+    fn remember(&self, conn: TcpHandle) {
+        let mut fins = self.0.borrow_mut();
+        if !fins.contains(&conn) {
+            fins.push(conn);
+        }
+    }
+
+    fn seen(&self, conn: TcpHandle) -> bool {
+        self.0.borrow().contains(&conn)
+    }
+
+    /// Forgets connections whose handles went stale (closed or aborted by the engine).
+    pub fn prune<N: Nic>(&self, stack: &Stack<N>) {
+        self.0
+            .borrow_mut()
+            .retain(|&conn| stack.peek_socket(conn).is_some());
+    }
 }
 
 fn socket_addr(endpoint: IpEndpoint) -> SocketAddr {
@@ -74,7 +126,13 @@ impl<N: Nic> Transport for StackTransport<'_, N> {
             State::Listen | State::SynSent | State::SynReceived => ConnState::Connecting,
             State::Established | State::FinWait1 | State::FinWait2 => ConnState::Open,
             State::CloseWait => ConnState::PeerClosed,
-            State::Closed | State::Closing | State::LastAck | State::TimeWait => ConnState::Closed,
+            State::Closing | State::LastAck | State::TimeWait => {
+                self.fins.remember(conn);
+                ConnState::Closed
+            }
+            // See `FinMemory`: reset, timed out or refused unless a FIN exchange led here.
+            State::Closed if self.fins.seen(conn) => ConnState::Closed,
+            State::Closed => ConnState::Failed,
         }
     }
 
@@ -124,6 +182,7 @@ impl<N: Nic> Transport for StackTransport<'_, N> {
 pub struct ProxyService {
     engine: Engine<TcpHandle>,
     listeners: Vec<(SocketAddr, ListenerId)>,
+    fins: FinMemory,
 }
 
 impl ProxyService {
@@ -159,17 +218,19 @@ impl ProxyService {
                 Err(error) => kprintln!("proxy: cannot listen on {}: {:?}", addr, error),
             }
         }
-        Self { engine, listeners }
+        Self {
+            engine,
+            listeners,
+            fins: FinMemory::default(),
+        }
     }
 
     /// One engine turn: sessions, health checks, timeouts; then its log events on the console.
     pub fn poll<N: Nic>(&mut self, stack: &mut Stack<N>, now: Instant) {
-        let mut transport = StackTransport {
-            stack,
-            listeners: &self.listeners,
-        };
+        let mut transport = StackTransport::new(stack, &self.listeners, &self.fins);
         self.engine
             .poll(&mut transport, EngineInstant::from_millis(now.as_millis()));
+        self.fins.prune(stack);
         for event in self.engine.take_events() {
             kprintln!("proxy: {}", event);
         }

@@ -7,19 +7,16 @@
 //! | [`board`] | the traits and the [`board::Platform`] description a board crate provides |
 //! | [`bootinfo`] | DTB / ATAG / default boot information, the command line |
 //! | `arch` | ARMv7-A and ARMv5TE specifics: start-up, MMU and caches, idle, CPU id |
-//! | [`config_slot`] | where a board keeps the user's haproxy.cfg (header format) |
 //! | [`console`] | plain-text console output and the wire format shared with defmt frames |
 //! | `log` | the defmt global logger (target only) |
-//! | [`time`] | monotonic time and the tick |
+//! | [`time`] | monotonic time (narrow counters extended to 64 bits once, here) and the tick |
 //! | [`irq`] | interrupt dispatch |
-//! | [`link`] | link-state polling and its console log |
 //! | [`mem`] | the physical memory map and the heap |
 //! | `kernel` | boot sequence, banner, self-tests, the idle loop |
-//! | `proxy_service` | the proxy engine on the stack's sockets (target only) |
-//! | `network` | NIC interrupt halves, stack bring-up from the command line, diagnostics (target only) |
 //!
 //! Only `board`, `bootinfo`, `console`, `time`, `irq` and `mem` build on the host, where their
-//! unit tests run; the rest is ARM-only.
+//! unit tests run; the rest is ARM-only. The application (network service, proxy, configuration
+//! slot, main loop) is the `app` crate, which uses only the host-buildable part.
 #![cfg_attr(not(test), no_std)]
 
 #[cfg(target_arch = "arm")]
@@ -27,10 +24,8 @@ extern crate alloc;
 
 pub mod board;
 pub mod bootinfo;
-pub mod config_slot;
 pub mod console;
 pub mod irq;
-pub mod link;
 pub mod mem;
 pub mod time;
 
@@ -41,11 +36,7 @@ mod kernel;
 #[cfg(target_arch = "arm")]
 mod log;
 #[cfg(target_arch = "arm")]
-pub mod network;
-#[cfg(target_arch = "arm")]
 mod panic;
-#[cfg(target_arch = "arm")]
-pub mod proxy_service;
 
 #[cfg(target_arch = "arm")]
 pub use kernel::{ExceptionKind, Kernel, boot, halt, handle_exception, handle_irq, heap_usage};
