@@ -28,8 +28,8 @@ use armada370::mbus::{self, DramWindow};
 use armada370::mdio::Smi;
 use armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
 use armada370::{map, sar};
-use kernel::kprintln;
 use hil::mmio::Mmio;
+use kernel::kprintln;
 use mii::{Phy, PhyConfig, RgmiiDelays};
 use static_cell::{ConstStaticCell, StaticCell};
 

@@ -2,7 +2,7 @@
 //! (`proxy::config`), so a configuration is known good before it is flashed; `bareproxy
 //! config-slot` validates it the same way and writes it in the configuration-slot format the
 //! firmware reads (a big-endian 32-bit length, twelve zero bytes, the text; see
-//! `firmware/src/config_slot.rs`), e.g. for the Mirabox's `tftpboot 0x00F00000 …`.
+//! `app/src/config_slot.rs`), e.g. for the Mirabox's `tftpboot 0x00F00000 …`.
 
 use std::path::PathBuf;
 
