@@ -24,46 +24,12 @@
 //! `ip=` form is not understood and stops the network from starting, so set `bootargs` yourself
 //! rather than keeping a Linux one.
 //!
-//! # Booting on a Mirabox
+//! How to boot it from the stock U-Boot, and what the console then shows: the README's
+//! "Running on a Mirabox".
 //!
-//! At the `Marvell>>` prompt (serial console 115200 8N1), with a TFTP server holding the uImage
-//! from `cargo xtask build mirabox` (`target/images/mirabox/bareproxy-mirabox.uImage`) and,
-//! optionally, a configuration slot file:
-//!
-//! ```text
-//! setenv serverip 192.168.1.10; setenv ipaddr 192.168.1.20
-//! setenv bootargs ip=dhcp
-//! tftpboot 0x00F00000 bareproxy.cfg.slot
-//! tftpboot 0x2000000 bareproxy-mirabox.uImage
-//! bootm 0x2000000
-//! ```
-//!
-//! The slot file is your haproxy.cfg behind a 16-byte header (big-endian length, twelve zero
-//! bytes), checked and written on the host with
-//! `bareproxy config-slot haproxy.cfg -o bareproxy.cfg.slot`.
-//! Skip its `tftpboot` to run the built-in fallback, a status page at `http://<box>/stats` that
-//! balances nothing. The slot is RAM and survives a warm reset; `mw.l 0x00F00000 0 4` clears it.
-//! Loading the image over eth0 also matters for the MAC address: U-Boot writes it into the
-//! port's registers when it uses the port, and the firmware takes it from there.
-//!
-//! On the console, after the kernel banner, expect (values vary):
-//!
-//! ```text
-//! proxy: configuration from the RAM slot at 0x00f00000 (1234 bytes)
-//! eth0:  TCLK 200 MHz, DMA to 512 MiB at 0, L2 on (maintained)
-//! eth0:  PHY id 0x........ at MDIO address 0
-//! eth1:  PHY id 0x........ at MDIO address 1
-//! eth1:  idle (this firmware serves on eth0 only); link changes are logged
-//! net:   mac xx:xx:xx:xx:xx:xx, … sockets of …
-//! net:   ipv4 by DHCP
-//! eth0:  link up, 1000 Mb/s full duplex
-//! net:   DHCP lease 192.168.1.50/24 via 192.168.1.1
-//! ```
-//!
-//! The HAL drivers take `&mut self`; the kernel's traits take `&self` from any context (the IRQ
-//! handler included). Each driver therefore lives in a `critical_section::Mutex<RefCell<..>>`
-//! and every access happens inside a critical section, which on this single-core CPU means with
-//! IRQs masked: no access can interleave with another.
+//! The UART and the MPIC implement the `hil` traits themselves. The timers and the watchdog take
+//! `&mut self`, so they live in a `critical_section::Mutex<RefCell<..>>` and every access is a
+//! critical section (on this single-core CPU: IRQs masked), behind the small wrappers below.
 //!
 //! RAM: the stock U-Boot passes ATAG_MEM for both 512 MiB chip selects (1 GiB at 0); the mainline
 //! DTS's 512 MiB is wrong. Without ATAGs the kernel uses [`Platform::default_ram`], which is the

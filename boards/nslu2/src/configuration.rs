@@ -17,7 +17,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use hal_ixp4xx::expbus::{Flash, FlashBus};
+use ixp4xx::expbus::{Flash, FlashBus};
 use kernel::kprintln;
 use proxy::config::Parsed;
 

@@ -1,7 +1,7 @@
 //! The NSLU2's Ethernet port: NPE-B with the EthB MAC, its PHY at MDIO address 1, frames through
 //! the AHB queue manager (IRQ 3 covers its queues 0–31: RX queue 3 and TX-done queue 31).
 //!
-//! Bring-up has three steps (hal-ixp4xx `eth` module docs):
+//! Bring-up has three steps (ixp4xx `eth` module docs):
 //! 1. [`quiesce`], first thing after entry: RedBoot leaves NPE-B running with receive buffers
 //!    posted in its RAM. The stopped blocks are kept in [`StoppedEthernet`] for step 3.
 //! 2. NPE-B microcode from its flash slot (0x7FC000, written by `bareproxy nslu2 pack
@@ -13,13 +13,13 @@
 
 use alloc::vec;
 
-use hal_ixp4xx::bus::Mmio;
-use hal_ixp4xx::dma::XscaleDma;
-use hal_ixp4xx::eth::{self, EthMemory, Ethernet, Mac};
-use hal_ixp4xx::expbus::{Flash, FlashBus, FlashError};
-use hal_ixp4xx::map;
-use hal_ixp4xx::npe::{Npe, NpeError};
-use hal_ixp4xx::qmgr::QueueManager;
+use hil::mmio::Mmio;
+use ixp4xx::dma::XscaleDma;
+use ixp4xx::eth::{self, EthMemory, Ethernet, Mac};
+use ixp4xx::expbus::{Flash, FlashBus, FlashError};
+use ixp4xx::map;
+use ixp4xx::npe::{Npe, NpeError};
+use ixp4xx::qmgr::QueueManager;
 use kernel::kprintln;
 use static_cell::ConstStaticCell;
 
@@ -39,7 +39,7 @@ pub struct StoppedEthernet {
 /// Stops the Ethernet RedBoot left running: NPE-B (no more DMA), the EthB MAC, the queue
 /// manager (drops RedBoot's posted descriptors). Call before any RAM outside the image is used.
 pub fn quiesce() -> (StoppedEthernet, Result<(), NpeError>) {
-    // SAFETY: NPE-B, the queue manager and the EthB MAC are IXP420 register windows (hal-ixp4xx
+    // SAFETY: NPE-B, the queue manager and the EthB MAC are IXP420 register windows (ixp4xx
     // `map`); with the MMU off every access is a device access, and after `kernel::boot` the
     // kernel maps them as device memory. Only the Ethernet driver built from them drives them.
     let (mut npe, mut qmgr, mut mac) =

@@ -2,7 +2,7 @@
 //! the stock RedBoot from the flash Kernel partition (built by `cargo xtask build nslu2`; RedBoot
 //! copies it to 0x01D0_0000 and jumps there, `shared/reference/ixp4xx-nslu2.md` §3.7).
 //!
-//! What the board wires (drivers from `hal-ixp4xx`):
+//! What the board wires (drivers from `ixp4xx`):
 //!
 //! | kernel seam | device |
 //! |---|---|
@@ -27,7 +27,7 @@
 //! 1. Build: `cargo xtask build nslu2` gives `target/images/nslu2/bareproxy-nslu2.bin`.
 //! 2. Supply the NPE-B microcode (Intel's; bareproxy never ships it): the file `NPE-B` from your
 //!    own NSLU2 Linux (`/lib/firmware/NPE-B`, starting with `fe ed f0 0d`), see
-//!    `hal-ixp4xx/README.md`. Without it the box boots but has no network, and says so.
+//!    `chips/ixp4xx/README.md`. Without it the box boots but has no network, and says so.
 //! 3. Write your haproxy.cfg (at most 16 368 bytes) and check it:
 //!    `bareproxy check-config haproxy.cfg`. Without one the box serves only a status page at
 //!    `http://<box>/stats`.
@@ -69,13 +69,13 @@ use core::cell::RefCell;
 
 use app::link::LinkWatch;
 use critical_section::Mutex;
-use hal_ixp4xx::bus::Mmio;
-use hal_ixp4xx::expbus::Flash;
-use hal_ixp4xx::gpio::{Gpio, Nslu2Gpio};
-use hal_ixp4xx::intc::InterruptController as Intc;
-use hal_ixp4xx::map;
-use hal_ixp4xx::timer::OsTimer;
-use hal_ixp4xx::uart::Uart;
+use hil::mmio::Mmio;
+use ixp4xx::expbus::Flash;
+use ixp4xx::gpio::{Gpio, Nslu2Gpio};
+use ixp4xx::intc::InterruptController as Intc;
+use ixp4xx::map;
+use ixp4xx::timer::OsTimer;
+use ixp4xx::uart::Uart;
 use kernel::board::with_driver;
 use kernel::board::{
     Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
@@ -252,7 +252,7 @@ static PLATFORM: Platform = Platform {
     // leaves r2 unset.
     boot_info_probes: &[0x100],
     // RedBoot's RAM (code, data, its Ethernet buffers) and the ramdisk copy at 16 MiB. Kept out
-    // of the heap until NPE quiescing has been verified on hardware (hal-ixp4xx README,
+    // of the heap until NPE quiescing has been verified on hardware (ixp4xx README,
     // checklist "Quiesce"): a buffer RedBoot posted and its NPE still owned would otherwise be
     // overwritten by DMA under live heap data. The heap is then 16 MiB..0x01D0_0000 (13 MiB).
     reserved: &[MemoryRange {
@@ -289,7 +289,7 @@ fn main() -> ! {
     let (stopped_ethernet, quiesced) = ethernet::quiesce();
 
     // SAFETY: the addresses are the IXP420 units at their fixed
-    // addresses (hal-ixp4xx `map`); the MMU is off, so they are device accesses, and after
+    // addresses (ixp4xx `map`); the MMU is off, so they are device accesses, and after
     // `kernel::boot` the kernel maps them as device memory. Each unit is owned by exactly one
     // driver, held in its own lock.
     let (uart, timer, intc, gpio) = unsafe {

@@ -2,7 +2,7 @@
 //! core switched to big-endian BE-32 (`-cpu pxa255,cfgend=on`), running the same big-endian
 //! ARMv5TE kernel the NSLU2 runs. It proves, without an NSLU2 at hand, that start-up, the MMU
 //! and caches, high vectors, exceptions, timer interrupts and the console work on an XScale in
-//! BE-32; it says nothing about the IXP420's peripherals (tested against models in hal-ixp4xx).
+//! BE-32; it says nothing about the IXP420's peripherals (tested against models in ixp4xx).
 //!
 //! Why tosa and not connex (the other PXA255 machine): connex starts only from its pflash and
 //! ignores `-kernel`, so no boot information reaches the kernel. tosa boots a raw `-kernel`

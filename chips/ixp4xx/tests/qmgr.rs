@@ -3,7 +3,7 @@
 
 mod model;
 
-use hal_ixp4xx::qmgr::{IrqSource, QmgrError, QueueLen, QueueManager, stat};
+use ixp4xx::qmgr::{IrqSource, QmgrError, QueueLen, QueueManager, stat};
 use model::{Block, Soc};
 
 fn qm(soc: &Soc) -> QueueManager<model::Port<'_>> {

@@ -18,8 +18,8 @@ pub mod qmgr;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use hal_ixp4xx::bus::Bus;
-use hal_ixp4xx::map::queue;
+use hil::mmio::Bus;
+use ixp4xx::map::queue;
 
 pub use dma::{DmaState, Violation};
 
@@ -260,7 +260,7 @@ impl SocState {
 
     fn receive(&mut self) -> usize {
         let mut received = 0;
-        let mac_rx_enabled = self.mac.reg(hal_ixp4xx::eth::mac::regs::RX_CONTROL0) & 1 != 0;
+        let mac_rx_enabled = self.mac.reg(ixp4xx::eth::mac::regs::RX_CONTROL0) & 1 != 0;
         while let Some(frame) = self.wire_rx.front().cloned() {
             if !mac_rx_enabled {
                 self.wire_rx.pop_front();

@@ -4,13 +4,13 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use hal_ixp4xx::bus::Bus;
-use hal_ixp4xx::expbus::{ExpansionBus, Flash, FlashBus, FlashError};
-use hal_ixp4xx::gpio::{Button, Gpio, GpioError, InterruptStyle, Led, Nslu2Gpio};
-use hal_ixp4xx::intc::{InterruptController, sources};
-use hal_ixp4xx::timer::{OsTimer, TimerError, reload_for};
-use hal_ixp4xx::uart::{BaudError, Uart, divisor};
-use hal_ixp4xx::{map, map::irq};
+use hil::mmio::Bus;
+use ixp4xx::expbus::{ExpansionBus, Flash, FlashBus, FlashError};
+use ixp4xx::gpio::{Button, Gpio, GpioError, InterruptStyle, Led, Nslu2Gpio};
+use ixp4xx::intc::{InterruptController, sources};
+use ixp4xx::timer::{OsTimer, TimerError, reload_for};
+use ixp4xx::uart::{BaudError, Uart, divisor};
+use ixp4xx::{map, map::irq};
 
 /// Plain registers with fixed read values for status registers, and a write log.
 #[derive(Default)]
@@ -232,7 +232,7 @@ fn feature_register_reads_inverted() {
 
 #[test]
 fn xscale_dma_is_identity_inside_ram_only() {
-    use hal_ixp4xx::dma::XscaleDma;
+    use ixp4xx::dma::XscaleDma;
     use nic::dma::DmaMemory;
     // SAFETY: host test; the cache operations are no-ops off ARM and no memory is touched.
     let dma = unsafe { XscaleDma::new(0x1000..0x2000) };

@@ -2,7 +2,7 @@
 //! clause-22 PHY. GO clears after a few polls (like a real MDIO frame) and only while
 //! CORE_CONTROL.MDC_EN is set; reads of an absent PHY set the MDIO_STATUS\[3\] failure bit.
 
-use hal_ixp4xx::eth::mac::{mii, regs};
+use ixp4xx::eth::mac::{mii, regs};
 
 pub struct MacState {
     pub regs: [u32; 0x80],

@@ -1,8 +1,8 @@
 //! Chip support for the Intel IXP42x (IXP420 on the Linksys NSLU2); see README.md.
 //!
 //! Where things are:
-//! - [`bus`]: the MMIO seam ([`bus::Bus`], [`bus::Mmio`]) every driver is generic over, so
-//!   host tests run the drivers against register-level models (`tests/model/`).
+//! - registers: every driver is generic over `hil::mmio::Bus` (the one register idiom), so host
+//!   tests run the drivers against register-level models (`tests/model/`).
 //! - [`map`]: physical addresses, IRQ numbers, NSLU2 GPIO lines, flash offsets, queue numbers.
 //! - [`uart`], [`timer`] (OS timer, watchdog, reset), [`intc`], [`gpio`] (plus NSLU2 LEDs,
 //!   buttons, beeper, power-off), [`expbus`] (flash reads, MAC address, feature register).
@@ -18,7 +18,6 @@
 //! `to_be_bytes` wherever bytes are serialised. No atomics (armv5te has none), no allocation.
 #![no_std]
 
-pub mod bus;
 pub mod dma;
 pub mod eth;
 pub mod expbus;

@@ -28,7 +28,7 @@ pub mod firmware;
 
 pub use firmware::{BlockKind, Firmware, FirmwareError, ImageId, NpeId};
 
-use crate::bus::{Bus, Mmio};
+use hil::mmio::{Bus, Mmio};
 use crate::map;
 
 /// Register offsets (also used by models).

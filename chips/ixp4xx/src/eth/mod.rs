@@ -20,7 +20,7 @@ pub use descriptor::EthMemory;
 pub use driver::{Config, EthError, Ethernet, MAX_FRAME_LEN, NpeCounters};
 pub use mac::{Mac, MdioError, NSLU2_PHY_ADDRESS};
 
-use crate::bus::{Bus, Mmio};
+use hil::mmio::{Bus, Mmio};
 use crate::map;
 use crate::npe::{ImageId, Npe, NpeError};
 use crate::qmgr::QueueManager;

@@ -7,7 +7,7 @@
 
 use tock_registers::interfaces::{Readable, Writeable};
 
-use crate::bus::{Bus, Mmio, RegDef, reg};
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
 
 const GPOUTR: RegDef<()> = RegDef::at(0x00);

@@ -8,7 +8,7 @@
 
 use tock_registers::interfaces::{Readable, Writeable};
 
-use crate::bus::{Bus, Mmio, RegDef, reg};
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
 
 const ICPR: RegDef<()> = RegDef::at(0x00);

@@ -4,10 +4,10 @@
 
 mod model;
 
-use hal_ixp4xx::eth::{self, Config, EthError, EthMemory, Ethernet, Mac};
-use hal_ixp4xx::map::queue;
-use hal_ixp4xx::npe::{Firmware, FirmwareError, Npe, NpeError, NpeId, ecs};
-use hal_ixp4xx::qmgr::QueueManager;
+use ixp4xx::eth::{self, Config, EthError, EthMemory, Ethernet, Mac};
+use ixp4xx::map::queue;
+use ixp4xx::npe::{Firmware, FirmwareError, Npe, NpeError, NpeId, ecs};
+use ixp4xx::qmgr::QueueManager;
 use model::microcode::Image;
 use model::{Block, Dma, Port, Soc};
 use nic::dma::DmaMemory;
@@ -114,7 +114,7 @@ fn reset_drains_a_stale_in_fifo_word() {
     npe(&soc).reset().unwrap();
     let s = soc.state.borrow();
     assert!(s.npe.in_fifo.is_empty());
-    assert_eq!(s.npe.stepped[0], hal_ixp4xx::npe::instr::READ_FIFO);
+    assert_eq!(s.npe.stepped[0], ixp4xx::npe::instr::READ_FIFO);
 }
 
 #[test]
@@ -188,9 +188,9 @@ fn bring_up_sends_the_linux_message_set_and_configures_queues_and_mac() {
     );
     assert_eq!(s.qm.count(queue::RX_FREE as usize), 64);
     assert_eq!(s.mac.station_address(), STATION.0);
-    assert_eq!(s.mac.reg(hal_ixp4xx::eth::mac::regs::TX_CONTROL0), 0x3D);
-    assert_eq!(s.mac.reg(hal_ixp4xx::eth::mac::regs::RX_CONTROL0), 0x01);
-    assert_eq!(s.mac.reg(hal_ixp4xx::eth::mac::regs::CORE_CONTROL), 0x10);
+    assert_eq!(s.mac.reg(ixp4xx::eth::mac::regs::TX_CONTROL0), 0x3D);
+    assert_eq!(s.mac.reg(ixp4xx::eth::mac::regs::RX_CONTROL0), 0x01);
+    assert_eq!(s.mac.reg(ixp4xx::eth::mac::regs::CORE_CONTROL), 0x10);
     drop(s);
     assert_eq!(eth.rx_posted(), 64);
     assert_eq!(eth.mac_address(), STATION);
@@ -481,7 +481,7 @@ fn npe_message_failures_surface_as_errors() {
     eth::load_microcode(&mut n, &Image::ethernet(1).to_be_bytes()).unwrap();
     soc.state.borrow_mut().npe.hung = true;
     assert_eq!(
-        n.send_expect_echo(hal_ixp4xx::eth::message::set_firewall_mode(0)),
+        n.send_expect_echo(ixp4xx::eth::message::set_firewall_mode(0)),
         Err(NpeError::ReceiveTimeout)
     );
     // A stopped NPE never takes the message from its in-FIFO.
@@ -528,7 +528,7 @@ fn quiesce_stops_what_redboot_left_running() {
         s.qm.write(0x2000 + 4 * 27, 2 << 24 | 4 << 14);
         s.qm.write(0x2000 + 4 * 3, 2 << 24 | 8 << 14);
         s.qm.put(27, desc);
-        s.mac.write(hal_ixp4xx::eth::mac::regs::RX_CONTROL0, 1);
+        s.mac.write(ixp4xx::eth::mac::regs::RX_CONTROL0, 1);
     };
     // Control: without quiesce, a frame on the wire lands in RAM.
     let soc = Soc::new();
@@ -550,7 +550,7 @@ fn quiesce_stops_what_redboot_left_running() {
         "queues unconfigured"
     );
     assert_eq!(s.qm.count(27), 0);
-    assert_eq!(s.mac.reg(hal_ixp4xx::eth::mac::regs::RX_CONTROL0), 0);
+    assert_eq!(s.mac.reg(ixp4xx::eth::mac::regs::RX_CONTROL0), 0);
     assert_eq!(s.mac.core_resets, 1);
 }
 
@@ -577,7 +577,7 @@ fn mdio_resolves_link_and_reports_missing_phy() {
         soc.state
             .borrow()
             .mac
-            .reg(hal_ixp4xx::eth::mac::regs::TX_CONTROL0)
+            .reg(ixp4xx::eth::mac::regs::TX_CONTROL0)
             & 0x02,
         0x02,
         "half duplex programmed"
@@ -591,17 +591,17 @@ fn mdio_resolves_link_and_reports_missing_phy() {
     soc.state.borrow_mut().mac.phy_address = 5;
     assert_eq!(
         eth.phy_read(1),
-        Err(EthError::Mdio(hal_ixp4xx::eth::MdioError::NoResponse))
+        Err(EthError::Mdio(ixp4xx::eth::MdioError::NoResponse))
     );
     let mut m = mac(&soc);
     soc.state
         .borrow_mut()
         .mac
-        .write(hal_ixp4xx::eth::mac::regs::CORE_CONTROL, 0);
-    assert_eq!(m.mdio_read(5, 1), Err(hal_ixp4xx::eth::MdioError::Timeout));
+        .write(ixp4xx::eth::mac::regs::CORE_CONTROL, 0);
+    assert_eq!(m.mdio_read(5, 1), Err(ixp4xx::eth::MdioError::Timeout));
     assert_eq!(
         m.mdio_read(32, 1),
-        Err(hal_ixp4xx::eth::MdioError::InvalidAddress)
+        Err(ixp4xx::eth::MdioError::InvalidAddress)
     );
 }
 
@@ -663,7 +663,7 @@ fn station_address_and_filter_messages() {
     assert_eq!(s.npe.eth.mac, Some(new.0));
     assert_eq!(s.npe.eth.firewall_mode, Some(1));
     assert_eq!(s.mac.station_address(), new.0);
-    assert_eq!(s.mac.reg(hal_ixp4xx::eth::mac::regs::RX_CONTROL0), 0x21);
+    assert_eq!(s.mac.reg(ixp4xx::eth::mac::regs::RX_CONTROL0), 0x21);
     drop(s);
     assert_eq!(eth.mac_address(), new);
 }

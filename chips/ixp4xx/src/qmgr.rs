@@ -23,7 +23,7 @@
 
 use tock_registers::interfaces::{Readable, Writeable};
 
-use crate::bus::{Bus, Mmio, RegDef, reg};
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
 
 /// Number of queues.

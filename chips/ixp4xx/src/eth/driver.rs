@@ -32,7 +32,7 @@ use super::descriptor::{
 };
 use super::mac::{Mac, MdioError};
 use super::message;
-use crate::bus::Bus;
+use hil::mmio::Bus;
 use crate::map::queue;
 use crate::npe::{Npe, NpeError};
 use crate::qmgr::{IrqSource, QmgrError, QueueLen, QueueManager};

@@ -9,7 +9,7 @@
 use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
 use tock_registers::register_bitfields;
 
-use crate::bus::{Bus, Mmio, RegDef, reg};
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
 
 register_bitfields![u32,

@@ -7,7 +7,7 @@
 //! phy << 5 | reg (low byte), \[3\] = phy >> 3 | write << 2 | GO (0x80); poll GO clear; the read
 //! result is MDIO_STATUS\[0..1\] with MDIO_STATUS\[3\] bit 7 flagging a failed read.
 
-use crate::bus::Bus;
+use hil::mmio::Bus;
 
 /// Register offsets.
 pub mod regs {

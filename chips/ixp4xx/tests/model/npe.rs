@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use hal_ixp4xx::npe::{cmd, ecs, instr, regs};
+use ixp4xx::npe::{cmd, ecs, instr, regs};
 
 pub const INSTRUCTION_WORDS: usize = 0x800;
 pub const DATA_WORDS: usize = 0x800;
@@ -64,7 +64,7 @@ impl NpeState {
     }
 
     pub fn messaging_status(&self) -> u32 {
-        use hal_ixp4xx::npe::msg_stat::*;
+        use ixp4xx::npe::msg_stat::*;
         let mut s = 0;
         if !self.out_fifo.is_empty() {
             s |= OFNE;
@@ -87,9 +87,9 @@ impl NpeState {
             regs::EXEC_DATA => self.exec_data,
             regs::EXEC_STATUS_CMD => {
                 if self.running {
-                    hal_ixp4xx::npe::exec_stat::RUN
+                    ixp4xx::npe::exec_stat::RUN
                 } else {
-                    hal_ixp4xx::npe::exec_stat::STOP
+                    ixp4xx::npe::exec_stat::STOP
                 }
             }
             regs::EXEC_COUNT => self.exec_count,

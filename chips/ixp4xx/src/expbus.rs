@@ -13,7 +13,7 @@
 
 use tock_registers::interfaces::Readable;
 
-use crate::bus::{Bus, Mmio, RegDef, reg};
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
 
 /// 16-bit reads from a flash window.

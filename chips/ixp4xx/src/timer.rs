@@ -10,7 +10,7 @@
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::register_bitfields;
 
-use crate::bus::{Bus, Mmio, RegDef, reg};
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
 
 register_bitfields![u32,

@@ -3,7 +3,7 @@
 
 mod model;
 
-use hal_ixp4xx::npe::{BlockKind, Firmware, FirmwareError, ImageId, NpeId};
+use ixp4xx::npe::{BlockKind, Firmware, FirmwareError, ImageId, NpeId};
 use model::microcode::{Block, Image};
 use proptest::prelude::*;
 
