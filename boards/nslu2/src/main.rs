@@ -75,13 +75,13 @@ use ixp4xx::gpio::{Gpio, Nslu2Gpio};
 use ixp4xx::intc::InterruptController as Intc;
 use ixp4xx::map;
 use ixp4xx::timer::OsTimer;
-use ixp4xx::uart::Uart;
 use kernel::board::with_driver;
 use kernel::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+    Clock, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 use kernel::kprintln;
 use nic::Nic;
+use ns16550::{Ns16550, Variant};
 
 extern crate alloc;
 
@@ -116,30 +116,18 @@ impl OsTimers {
     }
 }
 
-static UART1: Mutex<RefCell<Option<Uart<Mmio>>>> = Mutex::new(RefCell::new(None));
+/// UART1, the console (Linux ttyS0, header J2): an XScale 16550, the shared `ns16550` driver,
+/// which implements the console itself. `new` touches nothing, so RedBoot's 115200 8N1 (divisor
+/// and UUE) stays in effect.
+// SAFETY: UART1's fixed IXP420 register window (`ixp4xx::map::UART1_BASE`), reached with the
+// MMU off until `kernel::boot` maps it as device memory; this driver is its only user.
+static UART1: Ns16550<Mmio> = Ns16550::new(
+    unsafe { Mmio::new(map::UART1_BASE, ns16550::WINDOW_LEN) },
+    Variant::Xscale,
+);
 static OS_TIMERS: Mutex<RefCell<Option<OsTimers>>> = Mutex::new(RefCell::new(None));
 static INTC: Mutex<RefCell<Option<Intc<Mmio>>>> = Mutex::new(RefCell::new(None));
 static GPIO: Mutex<RefCell<Option<Nslu2Gpio<Mmio>>>> = Mutex::new(RefCell::new(None));
-
-/// UART1 as the kernel console.
-struct Nslu2Console;
-
-impl Console for Nslu2Console {
-    /// One critical section per byte, so a long line does not hold IRQs off for its whole
-    /// transmission. A busy UART (a nested write from a panic inside a write) drops the byte
-    /// rather than risking a second panic.
-    fn write_bytes(&self, bytes: &[u8]) {
-        for &byte in bytes {
-            with_driver(&UART1, |uart| uart.write_byte(byte));
-        }
-    }
-    fn read_byte(&self) -> Option<u8> {
-        with_driver(&UART1, |uart| uart.read_byte()).flatten()
-    }
-    fn flush(&self) {
-        with_driver(&UART1, |uart| uart.flush());
-    }
-}
 
 /// The timestamp counter, extended to 64 bits, as the monotonic clock.
 struct Nslu2Clock;
@@ -225,7 +213,6 @@ impl Power for Nslu2Power {
     }
 }
 
-static CONSOLE: Nslu2Console = Nslu2Console;
 static CLOCK: Nslu2Clock = Nslu2Clock;
 static TICK: Nslu2Tick = Nslu2Tick;
 static INTERRUPTS: Nslu2Interrupts = Nslu2Interrupts;
@@ -233,7 +220,7 @@ static POWER: Nslu2Power = Nslu2Power;
 
 static PLATFORM: Platform = Platform {
     name: "nslu2",
-    console: &CONSOLE,
+    console: &UART1,
     clock: &CLOCK,
     reference_clock: None,
     tick: &TICK,
@@ -292,21 +279,12 @@ fn main() -> ! {
     // addresses (ixp4xx `map`); the MMU is off, so they are device accesses, and after
     // `kernel::boot` the kernel maps them as device memory. Each unit is owned by exactly one
     // driver, held in its own lock.
-    let (uart, timer, intc, gpio) = unsafe {
-        (
-            Uart::console(),
-            OsTimer::nslu2(),
-            Intc::ixp420(),
-            Gpio::ixp420(),
-        )
-    };
+    let (timer, intc, gpio) = unsafe { (OsTimer::nslu2(), Intc::ixp420(), Gpio::ixp420()) };
     critical_section::with(|cs| {
         let mut intc = intc;
         // RedBoot's enabled sources must not interrupt us once IRQs are unmasked.
         intc.init();
         INTC.borrow(cs).replace(Some(intc));
-        // `Uart::new` keeps RedBoot's 115200 8N1 (divisor and UUE) untouched.
-        UART1.borrow(cs).replace(Some(uart));
         let mut timer = timer;
         // Linux's beeper timer; RedBoot may have left it running.
         timer.stop_timer2();

@@ -32,13 +32,13 @@ use core::cell::Cell;
 
 use critical_section::Mutex;
 use kernel::board::{
-    Clock, Console, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
+    Clock, InterruptController, IrqNumber, MemoryRange, Platform, Power, TickTimer,
 };
 
+use ns16550::{Ns16550, Variant};
 use pxa::Registers;
 use pxa::icu::{ICU_BASE, IRQ_OST0, Icu};
 use pxa::ostimer::{OSCR_HZ, OST_BASE, OsTimer};
-use pxa::uart::{FFUART_BASE, Uart};
 
 /// SDRAM (QEMU `hw/arm/tosa.c`: 64 MiB at PXA2XX_SDRAM_BASE).
 const SDRAM_BASE: usize = 0xA000_0000;
@@ -53,27 +53,9 @@ const RESET_DELAY: u32 = OSCR_HZ / 1000;
 // SAFETY: fixed PXA255 register blocks (addresses cited in the `pxa` modules); the MMU is off
 // until `kernel::boot` maps them as device memory (`PLATFORM.devices`). Each block has one
 // driver.
-const UART_REGS: Registers = unsafe { Registers::new(FFUART_BASE) };
-// SAFETY: as above.
 const OST_REGS: Registers = unsafe { Registers::new(OST_BASE) };
 // SAFETY: as above.
 const ICU_REGS: Registers = unsafe { Registers::new(ICU_BASE) };
-
-/// The console. The drivers are stateless register accessors, so no lock is needed for the
-/// write path; bytes from an interrupt may interleave with a line being printed.
-struct PxaConsole(Uart);
-
-impl Console for PxaConsole {
-    fn write_bytes(&self, bytes: &[u8]) {
-        bytes.iter().for_each(|&byte| self.0.write_byte(byte));
-    }
-    fn read_byte(&self) -> Option<u8> {
-        self.0.read_byte()
-    }
-    fn flush(&self) {
-        self.0.flush();
-    }
-}
 
 /// OSCR extended to 64 bits: (counter at the last read, wraps seen << 32).
 static CLOCK_STATE: Mutex<Cell<(u32, u64)>> = Mutex::new(Cell::new((0, 0)));
@@ -168,7 +150,16 @@ impl Power for PxaPower {
     }
 }
 
-static CONSOLE: PxaConsole = PxaConsole(Uart::new(UART_REGS));
+/// The PXA255 full-function UART (FFUART), an XScale 16550 on a 4-byte stride (Linux
+/// `arch/arm/mach-pxa/include/mach/pxa-regs.h`; QEMU `hw/arm/pxa2xx.c`, `pxa2xx_serial_init` at
+/// 0x4010_0000 with `regshift` 2): the shared `ns16550` driver, which implements the console.
+const FFUART_BASE: usize = 0x4010_0000;
+// SAFETY: the FFUART's fixed register block, reached with the MMU off until `kernel::boot` maps
+// it as device memory (`PLATFORM.devices`); this driver is its only user.
+static CONSOLE: Ns16550<hil::mmio::Mmio> = Ns16550::new(
+    unsafe { hil::mmio::Mmio::new(FFUART_BASE, ns16550::WINDOW_LEN) },
+    Variant::Xscale,
+);
 static CLOCK: PxaClock = PxaClock(OsTimer::new(OST_REGS));
 static TICK: PxaTick = PxaTick(OsTimer::new(OST_REGS));
 static INTERRUPTS: PxaInterrupts = PxaInterrupts(Icu::new(ICU_REGS));
@@ -214,7 +205,7 @@ static PLATFORM: Platform = Platform {
 
 #[aarch32_rt::entry]
 fn main() -> ! {
-    CONSOLE.0.enable();
+    CONSOLE.enable();
     // SAFETY: the first 64 KiB of SDRAM hold QEMU's boot stub and ATAG list, are not part of the
     // image, and nothing else runs yet; the MMU is off, so the address is RAM.
     unsafe { qemu_atags::repair_cmdline(ATAG_ADDRESS as *mut u32, (QEMU_BOOT_AREA - 0x100) / 4) };

@@ -13,8 +13,8 @@
 
 use tock_registers::interfaces::Readable;
 
-use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 
 /// 16-bit reads from a flash window.
 pub trait FlashBus {

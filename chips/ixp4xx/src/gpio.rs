@@ -7,8 +7,8 @@
 
 use tock_registers::interfaces::{Readable, Writeable};
 
-use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 
 const GPOUTR: RegDef<()> = RegDef::at(0x00);
 const GPOER: RegDef<()> = RegDef::at(0x04);

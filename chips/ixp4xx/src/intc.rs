@@ -8,8 +8,8 @@
 
 use tock_registers::interfaces::{Readable, Writeable};
 
-use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 
 const ICPR: RegDef<()> = RegDef::at(0x00);
 const ICMR: RegDef<()> = RegDef::at(0x04);

@@ -4,7 +4,8 @@
 //! - registers: every driver is generic over `hil::mmio::Bus` (the one register idiom), so host
 //!   tests run the drivers against register-level models (`tests/model/`).
 //! - [`map`]: physical addresses, IRQ numbers, NSLU2 GPIO lines, flash offsets, queue numbers.
-//! - [`uart`], [`timer`] (OS timer, watchdog, reset), [`intc`], [`gpio`] (plus NSLU2 LEDs,
+//! - the UARTs are XScale 16550s: the shared `ns16550` driver (`Variant::Xscale`) drives them;
+//! - [`timer`] (OS timer, watchdog, reset), [`intc`], [`gpio`] (plus NSLU2 LEDs,
 //!   buttons, beeper, power-off), [`expbus`] (flash reads, MAC address, feature register).
 //! - [`dma`]: [`dma::XscaleDma`], the hardware `DmaMemory` (identity bus addresses, XScale
 //!   D-cache line maintenance).
@@ -27,4 +28,3 @@ pub mod map;
 pub mod npe;
 pub mod qmgr;
 pub mod timer;
-pub mod uart;

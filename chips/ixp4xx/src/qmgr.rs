@@ -23,8 +23,8 @@
 
 use tock_registers::interfaces::{Readable, Writeable};
 
-use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 
 /// Number of queues.
 pub const QUEUES: u32 = 64;

@@ -10,8 +10,8 @@
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::register_bitfields;
 
-use hil::mmio::{Bus, Mmio, RegDef, reg};
 use crate::map;
+use hil::mmio::{Bus, Mmio, RegDef, reg};
 
 register_bitfields![u32,
     /// OSRT1/OSRT2.

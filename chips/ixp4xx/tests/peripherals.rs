@@ -1,4 +1,4 @@
-//! UART, OS timer/watchdog, interrupt controller, GPIO and flash drivers against a register
+//! UART (the shared `ns16550` driver, XScale variant), OS timer/watchdog, interrupt controller, GPIO and flash drivers against a register
 //! file that records every access: the exact register protocol (values and order) is checked.
 
 use std::cell::RefCell;
@@ -9,8 +9,9 @@ use ixp4xx::expbus::{ExpansionBus, Flash, FlashBus, FlashError};
 use ixp4xx::gpio::{Button, Gpio, GpioError, InterruptStyle, Led, Nslu2Gpio};
 use ixp4xx::intc::{InterruptController, sources};
 use ixp4xx::timer::{OsTimer, TimerError, reload_for};
-use ixp4xx::uart::{BaudError, Uart, divisor};
 use ixp4xx::{map, map::irq};
+// The IXP4xx UARTs are XScale 16550s: the one `ns16550` driver, its XScale variant.
+use ns16550::{Ns16550, UartError, Variant, divisor};
 
 /// Plain registers with fixed read values for status registers, and a write log.
 #[derive(Default)]
@@ -47,20 +48,20 @@ impl Bus for RegFile {
 fn uart_divisors_for_the_14_7456_mhz_clock() {
     assert_eq!(divisor(map::UART_CLOCK_HZ, 115_200), Ok(8));
     assert_eq!(divisor(map::UART_CLOCK_HZ, 9_600), Ok(96));
-    assert_eq!(divisor(map::UART_CLOCK_HZ, 0), Err(BaudError::TooHigh));
+    assert_eq!(divisor(map::UART_CLOCK_HZ, 0), Err(UartError::BaudTooHigh));
     assert_eq!(
         divisor(map::UART_CLOCK_HZ, 2_000_000),
-        Err(BaudError::TooHigh)
+        Err(UartError::BaudTooHigh)
     );
-    assert_eq!(divisor(map::UART_CLOCK_HZ, 10), Err(BaudError::TooLow));
+    assert_eq!(divisor(map::UART_CLOCK_HZ, 10), Err(UartError::BaudTooLow));
 }
 
 #[test]
 fn uart_init_programs_8n1_fifo_and_unit_enable() {
     // LSR (0x14): THRE | TEMT.
     let regs = RegFile::with(&[(0x14, 0x60)]);
-    let mut uart = Uart::new(&regs);
-    uart.init(115_200).unwrap();
+    let uart = Ns16550::new(&regs, Variant::Xscale);
+    uart.init(map::UART_CLOCK_HZ, 115_200).unwrap();
     assert_eq!(
         regs.writes(),
         vec![
@@ -74,6 +75,7 @@ fn uart_init_programs_8n1_fifo_and_unit_enable() {
         ]
     );
     use core::fmt::Write;
+    let mut uart = uart;
     uart.write_str("a\n").unwrap();
     let tx: Vec<u32> = regs.writes()[7..].iter().map(|w| w.1).collect();
     assert_eq!(tx, vec![b'a' as u32, b'\r' as u32, b'\n' as u32]);
@@ -82,12 +84,12 @@ fn uart_init_programs_8n1_fifo_and_unit_enable() {
 #[test]
 fn uart_gives_up_on_a_dead_transmitter_and_reads_received_bytes() {
     let regs = RegFile::with(&[(0x14, 0x00)]);
-    let mut uart = Uart::new(&regs);
+    let uart = Ns16550::new(&regs, Variant::Xscale);
     assert!(!uart.write_byte(b'x'));
     assert!(regs.writes().is_empty());
     assert_eq!(uart.read_byte(), None);
     let regs = RegFile::with(&[(0x14, 0x01), (0x00, 0x1_41)]);
-    assert_eq!(Uart::new(&regs).read_byte(), Some(b'A'));
+    assert_eq!(Ns16550::new(&regs, Variant::Xscale).read_byte(), Some(b'A'));
 }
 
 #[test]

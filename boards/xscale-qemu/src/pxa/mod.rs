@@ -1,12 +1,11 @@
-//! Just enough PXA255 to run the kernel core: the full-function UART, the OS timer and the
-//! interrupt controller. Register facts from QEMU `hw/arm/pxa2xx.c`, `hw/timer/pxa2xx_timer.c`,
+//! Just enough PXA255 to run the kernel core: the OS timer and the interrupt controller (the
+//! full-function UART is the shared `ns16550` driver's XScale variant). Register facts from QEMU `hw/arm/pxa2xx.c`, `hw/timer/pxa2xx_timer.c`,
 //! `hw/arm/pxa2xx_pic.c` and Linux `arch/arm/mach-pxa` (`pxa-regs.h`, `irqs.h`), as cited in
 //! each module. The PXA's peripherals are not the NSLU2's (IXP420); what this board exercises
 //! is the shared XScale core and the big-endian kernel, not the chip drivers.
 
 pub mod icu;
 pub mod ostimer;
-pub mod uart;
 
 /// A block of 32-bit device registers at a fixed physical address.
 #[derive(Clone, Copy)]

@@ -32,10 +32,10 @@ use super::descriptor::{
 };
 use super::mac::{Mac, MdioError};
 use super::message;
-use hil::mmio::Bus;
 use crate::map::queue;
 use crate::npe::{Npe, NpeError};
 use crate::qmgr::{IrqSource, QmgrError, QueueLen, QueueManager};
+use hil::mmio::Bus;
 
 /// Largest frame accepted for transmission (header + payload, no FCS).
 pub const MAX_FRAME_LEN: usize = 1514;

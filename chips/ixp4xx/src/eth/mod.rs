@@ -20,10 +20,10 @@ pub use descriptor::EthMemory;
 pub use driver::{Config, EthError, Ethernet, MAX_FRAME_LEN, NpeCounters};
 pub use mac::{Mac, MdioError, NSLU2_PHY_ADDRESS};
 
-use hil::mmio::{Bus, Mmio};
 use crate::map;
 use crate::npe::{ImageId, Npe, NpeError};
 use crate::qmgr::QueueManager;
+use hil::mmio::{Bus, Mmio};
 
 impl Mac<Mmio> {
     /// The EthB MAC at [`map::ETH_B_MAC_BASE`].

@@ -28,8 +28,8 @@ pub mod firmware;
 
 pub use firmware::{BlockKind, Firmware, FirmwareError, ImageId, NpeId};
 
-use hil::mmio::{Bus, Mmio};
 use crate::map;
+use hil::mmio::{Bus, Mmio};
 
 /// Register offsets (also used by models).
 pub mod regs {
