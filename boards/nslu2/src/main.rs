@@ -1,6 +1,7 @@
 //! bareproxy for the Linksys NSLU2 (Intel IXP420, XScale ARMv5TE, big-endian BE-32), started by
 //! the stock RedBoot from the flash Kernel partition (built by `cargo xtask build nslu2`; RedBoot
-//! copies it to 0x01D0_0000 and jumps there, `shared/reference/ixp4xx-nslu2.md` §3.7).
+//! copies it to 0x01D0_0000 and jumps there, Linksys RedBoot `do_move()`,
+//! `KERNEL_RAM_ADDRESS`).
 //!
 //! What the board wires (drivers from `ixp4xx`):
 //!
@@ -54,11 +55,12 @@
 //! (slot at 0x7fc000); running without a network`, followed by how to supply it.
 //!
 //! Start-up order matters: RedBoot leaves NPE-B Ethernet running with receive buffers posted in
-//! its RAM (reference §3.7 step 9), so [`main`] quiesces NPE-B, the EthB MAC and the queue
-//! manager before anything else, and the kernel keeps the low 16 MiB out of its heap
-//! ([`Platform::reserved`]) until quiescing has been proven on hardware.
+//! its RAM (RedBoot's `do_exec` has its `Lan_Stop1()`/`eth_drv_stop()` calls commented out),
+//! so [`main`] quiesces NPE-B, the EthB MAC and the queue manager before anything else, and the
+//! kernel keeps the low 16 MiB out of its heap ([`Platform::reserved`]) until quiescing has been
+//! proven on hardware.
 //!
-//! RAM: RedBoot's ATAG_MEM may claim 64 MiB (its GPL build's region size, reference §3.7 step 7).
+//! RAM: RedBoot's ATAG_MEM may claim 64 MiB (its GPL build's region size).
 //! The RAM window of 32 MiB makes the kernel reject that list and use [`Platform::default_ram`]
 //! (32 MiB at 0); the banner then shows the ignored list. RedBoot passes no command line, so
 //! nothing is lost.

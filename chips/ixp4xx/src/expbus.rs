@@ -190,7 +190,8 @@ pub mod feature {
 /// The expansion-bus configuration block (read-only use: features and the flash timing).
 ///
 /// The hard NPE reset through EXP_CNFG2 is deliberately not offered: old and current Linux
-/// disagree on its write polarity (reference §9 item 2); the soft reset in [`crate::npe`] is
+/// disagree on its write polarity (Linux `ixp4xx-npe.c` `npe_reset` before and after its DT
+/// conversion); the soft reset in [`crate::npe`] is
 /// what Linux relies on for a working engine.
 #[derive(Debug)]
 pub struct ExpansionBus<B: Bus> {

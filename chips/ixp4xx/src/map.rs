@@ -39,7 +39,7 @@ pub const PERIPHERAL_WINDOW: usize = 0x1000;
 /// Core input clock of the UARTs (`IXP4XX_UART_XTAL`, DT `clock-frequency`).
 pub const UART_CLOCK_HZ: u32 = 14_745_600;
 /// OS timer clock on the NSLU2: the board file's non-standard crystal (`NSLU2_FREQ`). Generic
-/// IXP4xx boards run at 66.666 MHz; confirm on hardware (reference §9 item 3).
+/// IXP4xx boards run at 66.666 MHz; confirm on hardware (the README's checklist).
 pub const NSLU2_TIMER_HZ: u32 = 66_000_000;
 /// OS timer clock of a generic IXP4xx board (`IXP4XX_TIMER_FREQ`).
 pub const GENERIC_TIMER_HZ: u32 = 66_666_000;

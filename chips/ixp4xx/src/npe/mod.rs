@@ -359,8 +359,8 @@ impl<B: Bus> Npe<B> {
 
     /// Soft-resets the NPE to the state Linux's `npe_reset` leaves it in: stopped, FIFOs and
     /// mailbox drained, register file and context stores cleared, execution context stack at
-    /// its reset values. The EXP_CNFG2 hard-reset step is left out (write polarity disputed,
-    /// reference §9 item 2); it only power-cycles the core, which the steps here make
+    /// its reset values. The EXP_CNFG2 hard-reset step is left out (write polarity disputed:
+    /// older Linux `ixp4xx_npe.c` wrote the EXP_CNFG2 reset bits inverted, current Linux does not); it only power-cycles the core, which the steps here make
     /// unnecessary for reloading.
     pub fn reset(&mut self) -> Result<(), NpeError> {
         self.stop();
