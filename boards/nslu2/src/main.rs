@@ -95,29 +95,6 @@ mod ethernet;
 /// a kernel that stopped taking interrupts, not a liveness check of the proxy.
 const WATCHDOG_TIMEOUT_MS: u32 = 60_000;
 
-/// The OS timer block (timestamp, timer 1, watchdog) and the state that extends the 32-bit
-/// timestamp to 64 bits. One lock, because every part shares the block.
-struct OsTimers {
-    timer: OsTimer<Mmio>,
-    /// Timestamp at the last read.
-    last: u32,
-    /// Wraps seen so far, in units of 2^32 counts.
-    high: u64,
-}
-
-impl OsTimers {
-    /// The timestamp extended to 64 bits. Correct as long as it is called at least once per
-    /// wrap (65 s at 66 MHz): the tick calls it on every interrupt.
-    fn now_ticks(&mut self) -> u64 {
-        let now = self.timer.timestamp();
-        if now < self.last {
-            self.high += 1 << 32;
-        }
-        self.last = now;
-        self.high | u64::from(now)
-    }
-}
-
 /// UART1, the console (Linux ttyS0, header J2): an XScale 16550, the shared `ns16550` driver,
 /// which implements the console itself. `new` touches nothing, so RedBoot's 115200 8N1 (divisor
 /// and UUE) stays in effect.
@@ -127,21 +104,25 @@ static UART1: Ns16550<Mmio> = Ns16550::new(
     unsafe { Mmio::new(map::UART1_BASE, ns16550::WINDOW_LEN) },
     Variant::Xscale,
 );
-static OS_TIMERS: Mutex<RefCell<Option<OsTimers>>> = Mutex::new(RefCell::new(None));
+/// The OS timer block (timestamp, timer 1, watchdog): one lock, because every part shares it.
+static OS_TIMERS: Mutex<RefCell<Option<OsTimer<Mmio>>>> = Mutex::new(RefCell::new(None));
 static INTC: Mutex<RefCell<Option<Intc<Mmio>>>> = Mutex::new(RefCell::new(None));
 static GPIO: Mutex<RefCell<Option<Nslu2Gpio<Mmio>>>> = Mutex::new(RefCell::new(None));
 
-/// The timestamp counter, extended to 64 bits, as the monotonic clock.
+/// The 32-bit timestamp counter as the clock; the kernel extends it to 64 bits
+/// (`kernel::time`), reading it at least every tick, far more often than its 65 s wrap.
 struct Nslu2Clock;
 
 impl Clock for Nslu2Clock {
     fn now_ticks(&self) -> u64 {
-        with_driver(&OS_TIMERS, |timers| timers.now_ticks()).unwrap_or(0)
+        with_driver(&OS_TIMERS, |timer| u64::from(timer.timestamp())).unwrap_or(0)
     }
     fn frequency_hz(&self) -> u64 {
         u64::from(map::NSLU2_TIMER_HZ)
     }
-    // counter_bits stays 64: what `now_ticks` returns no longer wraps.
+    fn counter_bits(&self) -> u32 {
+        32
+    }
 }
 
 /// OS timer 1 as the tick.
@@ -152,22 +133,20 @@ impl TickTimer for Nslu2Tick {
         map::irq::TIMER1
     }
     fn start_periodic(&self, hz: u32) {
-        let started = with_driver(&OS_TIMERS, |timers| timers.timer.start_tick(hz));
+        let started = with_driver(&OS_TIMERS, |timer| timer.start_tick(hz));
         if let Some(Err(error)) = started {
             kprintln!("nslu2: tick of {} Hz not possible: {:?}", hz, error);
         }
     }
-    /// Also keeps the 64-bit clock extension current (one read per tick, far more often than
-    /// the 65 s wrap) and feeds the watchdog: the kernel has no watchdog hook yet, and a tick
+    /// Also feeds the watchdog: the kernel has no watchdog hook yet, and a tick
     /// that still arrives is the best sign of life available. A kernel stuck with IRQs masked
     /// stops the feeding and the chip resets after [`WATCHDOG_TIMEOUT_MS`]; a main loop stuck
     /// with IRQs enabled is not caught (that needs a hook in the service loop).
     fn acknowledge(&self) -> bool {
-        with_driver(&OS_TIMERS, |timers| {
-            let fired = timers.timer.ack_tick();
-            timers.now_ticks();
+        with_driver(&OS_TIMERS, |timer| {
+            let fired = timer.ack_tick();
             if fired {
-                timers.timer.watchdog_feed(WATCHDOG_TIMEOUT_MS);
+                timer.watchdog_feed(WATCHDOG_TIMEOUT_MS);
             }
             fired
         })
@@ -202,14 +181,14 @@ struct Nslu2Power;
 
 impl Power for Nslu2Power {
     fn reset(&self) -> ! {
-        with_driver(&OS_TIMERS, |timers| timers.timer.reset_chip());
+        with_driver(&OS_TIMERS, |timer| timer.reset_chip());
         // The watchdog was programmed with a zero count: the reset is immediate on hardware.
         kernel::halt()
     }
     fn power_off(&self) -> ! {
         // Stop the watchdog first: if GPIO8 fails to cut the power, the box halts instead of
         // rebooting into RedBoot a minute later.
-        with_driver(&OS_TIMERS, |timers| timers.timer.watchdog_stop());
+        with_driver(&OS_TIMERS, |timer| timer.watchdog_stop());
         with_driver(&GPIO, |gpio| gpio.power_off());
         kernel::halt()
     }
@@ -291,12 +270,7 @@ fn main() -> ! {
         // Linux's beeper timer; RedBoot may have left it running.
         timer.stop_timer2();
         timer.watchdog_start(WATCHDOG_TIMEOUT_MS);
-        let last = timer.timestamp();
-        OS_TIMERS.borrow(cs).replace(Some(OsTimers {
-            timer,
-            last,
-            high: 0,
-        }));
+        OS_TIMERS.borrow(cs).replace(Some(timer));
         GPIO.borrow(cs).replace(Some(Nslu2Gpio::new(gpio)));
     });
 

@@ -57,34 +57,19 @@ const OST_REGS: Registers = unsafe { Registers::new(OST_BASE) };
 // SAFETY: as above.
 const ICU_REGS: Registers = unsafe { Registers::new(ICU_BASE) };
 
-/// OSCR extended to 64 bits: (counter at the last read, wraps seen << 32).
-static CLOCK_STATE: Mutex<Cell<(u32, u64)>> = Mutex::new(Cell::new((0, 0)));
-
-/// OSCR as a 64-bit clock. It wraps every 19.4 minutes; the tick reads it every period, so no
-/// wrap is missed.
+/// OSCR, the 32-bit free-running OS timer counter, as the clock; the kernel extends it to 64
+/// bits (`kernel::time`), reading it at least every tick, far more often than its 19.4-minute wrap.
 struct PxaClock(OsTimer);
-
-impl PxaClock {
-    fn extend(&self) -> u64 {
-        critical_section::with(|cs| {
-            let state = CLOCK_STATE.borrow(cs);
-            let (last, mut high) = state.get();
-            let now = self.0.count();
-            if now < last {
-                high += 1 << 32;
-            }
-            state.set((now, high));
-            high | u64::from(now)
-        })
-    }
-}
 
 impl Clock for PxaClock {
     fn now_ticks(&self) -> u64 {
-        self.extend()
+        u64::from(self.0.count())
     }
     fn frequency_hz(&self) -> u64 {
         u64::from(OSCR_HZ)
+    }
+    fn counter_bits(&self) -> u32 {
+        32
     }
 }
 
@@ -107,10 +92,7 @@ impl TickTimer for PxaTick {
     }
     fn acknowledge(&self) -> bool {
         let period = critical_section::with(|cs| TICK_PERIOD.borrow(cs).get());
-        let fired = self.0.acknowledge_tick(period);
-        // Keep the 64-bit clock extension current even if nothing else reads the clock.
-        CLOCK.extend();
-        fired
+        self.0.acknowledge_tick(period)
     }
 }
 
