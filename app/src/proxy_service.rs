@@ -58,9 +58,11 @@ impl<'a, N: Nic> StackTransport<'a, N> {
 /// when TIME-WAIT expires. The tracking lives here, in the transport, rather than in
 /// `net::Stack`, because only the transport needs the distinction and it can make it with what
 /// it already sees: `net` makes a handle stale the moment we `close` or `abort` it, so a live
-/// handle whose socket is `Closed` ended on its own; the one clean way to get there is through
-/// `TimeWait`/`Closing`, which `state` reports (as `Closed`) and remembers here. Everything else
-/// that ends in `Closed` is [`ConnState::Failed`].
+/// handle whose socket is `Closed` ended on its own. It ended cleanly if the peer's FIN came
+/// first: `state` remembers a connection when it sees CLOSE-WAIT (the peer's FIN, before ours) or
+/// CLOSING/LAST-ACK/TIME-WAIT. CLOSE-WAIT matters because LAST-ACK can pass between two looks
+/// (our FIN is acked in the same stack poll that sent it). Everything else that ends in `Closed`
+/// is [`ConnState::Failed`].
 #[derive(Debug, Default)]
 pub struct FinMemory(RefCell<Vec<TcpHandle>>);
 
@@ -125,7 +127,10 @@ impl<N: Nic> Transport for StackTransport<'_, N> {
         match socket.state() {
             State::Listen | State::SynSent | State::SynReceived => ConnState::Connecting,
             State::Established | State::FinWait1 | State::FinWait2 => ConnState::Open,
-            State::CloseWait => ConnState::PeerClosed,
+            State::CloseWait => {
+                self.fins.remember(conn);
+                ConnState::PeerClosed
+            }
             State::Closing | State::LastAck | State::TimeWait => {
                 self.fins.remember(conn);
                 ConnState::Closed

@@ -250,6 +250,23 @@ fn clean_close_through_time_wait_is_closed_not_failed() {
 }
 
 #[test]
+fn peer_closes_first_and_our_fin_is_acked_between_two_looks_is_closed_not_failed() {
+    // The common HTTP/1.0 end: the client half-closes, we answer and close our side, and the
+    // ACK of our FIN arrives before the engine looks again (LAST-ACK is never observed).
+    let wire = Wire::new();
+    let mut net = Net::new(&wire, 8);
+    let (client, conn) = net.accepted(80);
+    net.peer(client).close();
+    net.rounds_until(|net| net.state(conn) == ConnState::PeerClosed);
+    net.transport().shutdown_write(conn);
+    net.rounds_until(|net| net.peer(client).state() == tcp::State::TimeWait);
+    for _ in 0..4 {
+        net.round();
+    }
+    assert_eq!(net.state(conn), ConnState::Closed);
+}
+
+#[test]
 fn exhaustion_refuses_connect_with_no_socket_and_accepts_again_when_freed() {
     let wire = Wire::new();
     // Few sockets: two listening (backlog 2) and one outgoing take them all.
