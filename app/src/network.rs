@@ -66,9 +66,6 @@ pub struct NetworkInputs<'a> {
     pub cmdline: &'a str,
     /// Something different every boot, e.g. the clock's raw count; mixed with the MAC.
     pub seed: u64,
-    /// Free heap bytes: the socket budget is taken from them ([`crate::App::start`] fills this
-    /// in itself, after parsing the configuration).
-    pub free_heap: usize,
     /// The interrupt controller the NIC's line is on.
     pub interrupts: &'static dyn InterruptController,
     /// The time now.
@@ -121,9 +118,11 @@ fn stack_config(settings: &NetworkSettings, seed: u64) -> StackConfig {
 }
 
 impl<N: Nic> Network<N> {
-    /// Starts the stack on `nic`, whose interrupt is `line`, configured from the command line.
+    /// Starts the stack on `nic`, whose interrupt is `line`, configured from the command line,
+    /// with a socket budget taken from `free_heap` bytes.
     pub fn bring_up(
         inputs: &NetworkInputs<'_>,
+        free_heap: usize,
         mut nic: N,
         line: IrqNumber,
     ) -> Result<Self, NetworkError> {
@@ -139,7 +138,7 @@ impl<N: Nic> Network<N> {
                 .iter()
                 .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
                 .rotate_left(17);
-        let budget = Budget::from_ram(inputs.free_heap).map_err(|_| NetworkError::NoMemory)?;
+        let budget = Budget::from_ram(free_heap).map_err(|_| NetworkError::NoMemory)?;
         nic.set_interrupts_enabled(true);
         let now = smoltcp_instant(inputs.now);
         let mut stack = Stack::new(nic, &stack_config(&settings, seed), &budget, now)

@@ -98,12 +98,8 @@ impl<N: Nic> App<N> {
     /// configuration already in it); `heap` is asked again for the proxy's own budget.
     pub fn start(inputs: NetworkInputs<'_>, heap: impl Fn() -> HeapUsage, board: Board<N>) -> Self {
         let parsed = board.config;
-        let inputs = NetworkInputs {
-            free_heap: heap().1,
-            ..inputs
-        };
         let mut network = match board.nic {
-            Some(nic) => Network::bring_up(&inputs, nic, board.nic_irq)
+            Some(nic) => Network::bring_up(&inputs, heap().1, nic, board.nic_irq)
                 .inspect_err(|error| kprintln!("net:   not started: {:?}", error))
                 .ok(),
             None => None,

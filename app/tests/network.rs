@@ -49,11 +49,10 @@ fn brought_up_from_the_command_line_serves_echo_and_the_irq_halves_mask_and_unma
     let inputs = NetworkInputs {
         cmdline: "ip=192.168.69.1/24 diag=on",
         seed: 1,
-        free_heap: 8 << 20,
         interrupts: &CONTROLLER,
         now: kernel::time::Instant::from_micros(1_000_000),
     };
-    let mut network = Network::bring_up(&inputs, a, LINE).expect("network up");
+    let mut network = Network::bring_up(&inputs, 8 << 20, a, LINE).expect("network up");
     assert!(line_enabled(), "bring-up unmasks the NIC line");
     Network::<nic::loopback::LoopbackNic<'_, 16>>::interrupt_top_half();
     assert!(!line_enabled(), "the top half masks it");

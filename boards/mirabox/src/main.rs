@@ -248,7 +248,6 @@ fn main() -> ! {
     let inputs = app::NetworkInputs {
         cmdline: &kernel.boot_info.cmdline,
         seed: PLATFORM.clock.now_ticks(),
-        free_heap: 0,
         interrupts: PLATFORM.interrupts,
         now: kernel.now(),
     };

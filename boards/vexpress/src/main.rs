@@ -129,7 +129,6 @@ fn main() -> ! {
     let inputs = app::NetworkInputs {
         cmdline: &kernel.boot_info.cmdline,
         seed: platform.clock.now_ticks(),
-        free_heap: 0,
         interrupts: platform.interrupts,
         now: kernel.now(),
     };
