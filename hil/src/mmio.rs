@@ -86,20 +86,6 @@ impl Mmio {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-
-    /// Splits off the sub-window `offset..offset + len` as its own handle, for a unit that a
-    /// separate driver owns (e.g. the Armada 370 SMI register inside Ethernet port 0's window).
-    /// The caller's own handle keeps covering it, so the caller must leave it alone.
-    ///
-    /// # Safety
-    /// The sub-window must lie inside this one, and from now on only the returned handle may
-    /// touch it.
-    pub unsafe fn carve(&self, offset: usize, len: usize) -> Mmio {
-        debug_assert!(offset + len <= self.len);
-        // SAFETY: forwarded: inside this window, which `new`'s contract made a mapped device
-        // window; exclusive use is the caller's promise.
-        unsafe { Mmio::new(self.base() + offset, len) }
-    }
 }
 
 // SAFETY: an `Mmio` names device registers, not Rust memory, and it is the single owner of
@@ -147,12 +133,6 @@ impl<R: RegisterLongName> RegDef<R> {
             offset,
             _fields: PhantomData,
         }
-    }
-
-    /// The `index`-th register of an array of registers `stride` bytes apart starting here
-    /// (per-queue or per-channel registers).
-    pub const fn nth(self, index: usize, stride: usize) -> Self {
-        RegDef::at(self.offset + index * stride)
     }
 
     /// Byte offset in the register window.
@@ -242,11 +222,6 @@ mod tests {
         assert_eq!(bus.words.borrow()[2], 0x11);
         assert_eq!(*bus.log.borrow(), [('r', 8, 0x30), ('w', 8, 0x11)]);
         assert!(reg(&bus, CONTROL).is_set(CTRL::ENABLE));
-    }
-
-    #[test]
-    fn register_arrays_step_by_their_stride() {
-        assert_eq!(RegDef::<()>::at(0x1400).nth(3, 4).offset(), 0x140c);
     }
 
     #[test]
