@@ -94,7 +94,6 @@ struct Txn {
     /// A response head went to the client: errors can no longer be answered.
     response_started: bool,
     response_in_body: bool,
-    sent_to_server: bool,
     /// Monitor requests are never logged (manual 8.2.3).
     unlogged: bool,
     logged: bool,
@@ -273,7 +272,6 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             if n > 0 {
                 progress = true;
                 link.active_at = cx.now;
-                self.txn.sent_to_server = true;
                 let brt = &mut cx.sh.backends[link.backend];
                 brt.counters.bytes_in += n as u64;
                 if let Some(s) = brt.servers.get_mut(link.server) {
