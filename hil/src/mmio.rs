@@ -135,6 +135,12 @@ impl<R: RegisterLongName> RegDef<R> {
         }
     }
 
+    /// The `index`-th register of an array of registers `stride` bytes apart starting here
+    /// (per-interrupt or per-channel registers, e.g. the GIC's enable banks).
+    pub const fn nth(self, index: usize, stride: usize) -> Self {
+        RegDef::at(self.offset + index * stride)
+    }
+
     /// Byte offset in the register window.
     pub const fn offset(self) -> usize {
         self.offset
@@ -222,6 +228,11 @@ mod tests {
         assert_eq!(bus.words.borrow()[2], 0x11);
         assert_eq!(*bus.log.borrow(), [('r', 8, 0x30), ('w', 8, 0x11)]);
         assert!(reg(&bus, CONTROL).is_set(CTRL::ENABLE));
+    }
+
+    #[test]
+    fn register_arrays_step_by_their_stride() {
+        assert_eq!(RegDef::<()>::at(0x1400).nth(3, 4).offset(), 0x140c);
     }
 
     #[test]
