@@ -64,3 +64,18 @@ pub trait Power: Sync {
     /// Powers the board off, or halts it where it cannot power itself off.
     fn power_off(&self) -> !;
 }
+
+/// A watchdog: resets the board unless fed within its timeout.
+///
+/// The kernel arms it at boot and feeds it once per pass of its main loop (`Kernel::run`), so
+/// both a kernel stuck with interrupts masked and a main loop that stopped coming round are
+/// caught; the tick alone would only catch the first.
+pub trait Watchdog: Sync {
+    /// Arms the watchdog: the board resets `timeout_ms` after the last feed. A timeout above the
+    /// hardware's ceiling is clamped to it.
+    fn start(&self, timeout_ms: u32);
+    /// Restarts the countdown from the timeout given to [`Watchdog::start`].
+    fn feed(&self);
+    /// Disarms it, before a deliberate halt or power-off.
+    fn stop(&self);
+}

@@ -19,6 +19,12 @@ static HEAP: LlffHeap = LlffHeap::empty();
 
 static PLATFORM: Mutex<Cell<Option<&'static Platform>>> = Mutex::new(Cell::new(None));
 
+/// How long the main loop may stay away before the board's watchdog resets it. Long: it is the
+/// last line of defence against a hung kernel, not a liveness check of the proxy, and it must
+/// never fire during a slow but healthy boot step (a microcode load, a flash read). Below every
+/// supported watchdog's ceiling (IXP4xx: 2^32 counts at 66 MHz = 65 s).
+pub const WATCHDOG_TIMEOUT_MS: u32 = 60_000;
+
 /// Heap bytes (in use, free).
 pub fn heap_usage() -> (usize, usize) {
     (HEAP.used(), HEAP.free())
@@ -60,6 +66,9 @@ pub fn boot(platform: &'static Platform) -> Kernel {
     critical_section::with(|cs| PLATFORM.borrow(cs).set(Some(platform)));
     console::install(platform.console);
     time::install(platform.clock);
+    if let Some(watchdog) = platform.watchdog {
+        watchdog.start(WATCHDOG_TIMEOUT_MS);
+    }
 
     let image = image_range();
     // SAFETY: the MMU is still off, so every address in the board's RAM window is plain RAM.
@@ -188,11 +197,26 @@ impl Kernel {
     /// The main loop: call `service` with the current time, then sleep until an interrupt
     /// (the tick bounds the sleep to 1/[`TICK_HZ`] s). Never busy-polls: under QEMU's user
     /// networking a spinning guest adds about half a second to every new connection.
+    ///
+    /// Each pass feeds the watchdog: a pass that never ends, like interrupts that stop, resets
+    /// the board after [`WATCHDOG_TIMEOUT_MS`].
     pub fn run(self, mut service: impl FnMut(&Kernel, Instant)) -> ! {
         loop {
+            if let Some(watchdog) = self.platform.watchdog {
+                watchdog.feed();
+            }
             service(&self, time::now());
             idle();
         }
+    }
+
+    /// Powers the board off (or halts it where it cannot switch itself off), disarming the
+    /// watchdog first so that a halted board is not reset a minute later.
+    pub fn power_off(&self) -> ! {
+        if let Some(watchdog) = self.platform.watchdog {
+            watchdog.stop();
+        }
+        self.platform.power.power_off()
     }
 
     fn run_self_tests(&self) {
@@ -213,7 +237,7 @@ impl Kernel {
         if tests.shutdown {
             kprintln!("selftest: shutting down");
             self.platform.console.flush();
-            self.platform.power.power_off();
+            self.power_off();
         }
     }
 

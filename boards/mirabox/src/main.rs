@@ -177,6 +177,7 @@ static PLATFORM: Platform = Platform {
     tick: &TICK,
     interrupts: &MPIC,
     power: &POWER,
+    watchdog: None,
     // 2 x 512 MiB DDR3 on CS0/CS1 (the stock U-Boot's `bdinfo`: two DRAM banks of 512 MiB).
     default_ram: MemoryRange {
         base: 0,

@@ -207,6 +207,7 @@ static PLATFORM: Platform = Platform {
     tick: &TICK,
     interrupts: &INTERRUPTS,
     power: &POWER,
+    watchdog: None,
     // 32 MiB SDRAM at 0 (Linux `intel-ixp42x-linksys-nslu2.dts`, `memory@0`).
     default_ram: MemoryRange {
         base: 0,

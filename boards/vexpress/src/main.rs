@@ -45,6 +45,7 @@ fn platform(d: &'static Drivers) -> Platform {
         tick: &d.tick,
         interrupts: &d.gic,
         power: &d.sysregs,
+        watchdog: None,
         default_ram: MemoryRange {
             base: map::RAM,
             size: 128 << 20,

@@ -155,6 +155,7 @@ static PLATFORM: Platform = Platform {
     tick: &TICK,
     interrupts: &INTERRUPTS,
     power: &POWER,
+    watchdog: None,
     default_ram: MemoryRange {
         base: SDRAM_BASE,
         size: SDRAM_SIZE,
