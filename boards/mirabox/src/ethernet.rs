@@ -22,7 +22,8 @@
 //!   `None`): U-Boot writes it when it uses the port, e.g. for the `tftpboot` of the image.
 //! - RGMII delays as U-Boot set them (`RgmiiDelays::KeepBootloader`): the PHY is never reset.
 
-use armada370::cache::{CachedDma, Cp15L1, DmaRange};
+use arm_cache::{Armv7L1, DmaWindow};
+use armada370::cache::CachedDma;
 use armada370::l2::AuroraL2;
 use armada370::mbus::{self, DramWindow};
 use armada370::mdio::Smi;
@@ -41,7 +42,7 @@ static ETH0_MEMORY: ConstStaticCell<PortMemory> = ConstStaticCell::new(PortMemor
 /// The PHY driver on the shared MDIO master.
 pub type MiraboxPhy = Phy<&'static Smi<Mmio>>;
 /// eth0's driver.
-pub type Eth0 = Mvneta<Mmio, CachedDma<Cp15L1, Mmio>, &'static Smi<Mmio>>;
+pub type Eth0 = Mvneta<Mmio, CachedDma<Armv7L1, Mmio>, &'static Smi<Mmio>>;
 
 /// What came up.
 pub struct Ports {
@@ -103,9 +104,9 @@ fn probe_phy(smi: &'static Smi<Mmio>, port: &str, address: u8) -> Option<Mirabox
 }
 
 /// The DMA range of chip select 0: where the image, and so every [`PortMemory`], lives.
-fn dma_range(dram: &[Option<DramWindow>]) -> Option<DmaRange> {
+fn dma_range(dram: &[Option<DramWindow>]) -> Option<DmaWindow> {
     let cs0 = dram.iter().flatten().find(|window| window.base == 0)?;
-    Some(DmaRange {
+    Some(DmaWindow {
         base: 0,
         len: u32::try_from(cs0.size).unwrap_or(u32::MAX),
     })
@@ -131,7 +132,7 @@ fn bring_up_eth0(smi: &'static Smi<Mmio>, phy_address: u8) -> Result<Eth0, NetaE
             "off"
         }
     );
-    let dma = CachedDma::new(Cp15L1, l2, ram);
+    let dma = CachedDma::new(Armv7L1, l2, ram);
     let phy = probe_phy(smi, "eth0", phy_address);
     if phy.is_none() {
         kprintln!("eth0:  without a PHY the port assumes a fixed 1000 Mb/s full-duplex link");

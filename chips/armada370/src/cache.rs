@@ -10,8 +10,9 @@
 //!   range first, then L1 by MVA (DCIMVAC, `mcr p15, 0, rX, c7, c6, 1`), DSB.
 //!
 //! Order from Linux `arch/arm/mm/dma-mapping.c` (`__dma_page_cpu_to_dev`: inner then outer;
-//! `__dma_page_dev_to_cpu`: outer then inner). CP15 encodings: ARM ARM v7-A B4.2.1 (cache
-//! maintenance by MVA to PoC); the PJ4B L1 line is 32 bytes like the Aurora's.
+//! `__dma_page_dev_to_cpu`: outer then inner). The L1 half is the shared `arm-cache` crate's
+//! (`arm_cache::Armv7L1` on the board, a fake in the tests); the PJ4B L1 line is 32 bytes like
+//! the Aurora's. What is this chip's alone is the Aurora L2 between the two L1 steps.
 //!
 //! # Cached or uncached DMA memory?
 //! The mvneta driver works with either: it calls `clean`/`invalidate` at every handover, and
@@ -31,108 +32,42 @@
 //! What was *not* measured (no board in the loop): the real cycle cost of either option. The
 //! README's hardware checklist has the throughput test that decides it on a Mirabox.
 
+use arm_cache::{DmaWindow, InnerCache, clean_lines, invalidate_lines};
 use nic::dma::{BusAddress, DmaMemory};
 
 use crate::l2::{AuroraL2, RangeOp};
 use hil::mmio::Bus;
 
-/// L1 data-cache line size of the Sheeva PJ4B.
-pub const L1_LINE: usize = 32;
-
-/// Inner (L1) cache maintenance by virtual address, to the point of coherency.
-pub trait InnerCache {
-    /// Clean (write back) the line containing `addr`.
-    fn clean_line(&self, addr: usize);
-    /// Invalidate the line containing `addr`.
-    fn invalidate_line(&self, addr: usize);
-    /// Wait for all preceding maintenance and memory accesses (DSB).
-    fn barrier(&self);
-}
-
-/// The Sheeva PJ4B's L1 through CP15 (ARMv7 cache maintenance by MVA).
-#[cfg(target_arch = "arm")]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Cp15L1;
-
-#[cfg(target_arch = "arm")]
-impl InnerCache for Cp15L1 {
-    fn clean_line(&self, addr: usize) {
-        // SAFETY: DCCMVAC only writes a line back to memory; it has no effect on program state
-        // and cannot fault for a mapped address (callers pass addresses of their own buffers).
-        unsafe {
-            core::arch::asm!("mcr p15, 0, {0}, c7, c10, 1", in(reg) addr, options(nostack, preserves_flags))
-        };
-    }
-    fn invalidate_line(&self, addr: usize) {
-        // SAFETY: DCIMVAC discards the line; callers only pass lines of DMA buffers that the CPU
-        // has not written since the last clean (the driver allocates them line-aligned), so no
-        // program data is lost.
-        unsafe {
-            core::arch::asm!("mcr p15, 0, {0}, c7, c6, 1", in(reg) addr, options(nostack, preserves_flags))
-        };
-    }
-    fn barrier(&self) {
-        // SAFETY: DSB is a pure ordering barrier.
-        unsafe { core::arch::asm!("dsb", options(nostack, preserves_flags)) };
-    }
-}
-
-/// One DRAM range the device can reach, identity-mapped (CPU address = bus address).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DmaRange {
-    /// First address.
-    pub base: u32,
-    /// Length in bytes.
-    pub len: u32,
-}
-
-impl DmaRange {
-    fn contains(&self, addr: usize) -> bool {
-        addr >= self.base as usize && addr - (self.base as usize) < self.len as usize
-    }
-}
-
 /// DMA through cached, identity-mapped memory: L1 by MVA plus the Aurora L2.
 pub struct CachedDma<L1: InnerCache, B: Bus> {
     l1: L1,
     l2: Option<AuroraL2<B>>,
-    ram: DmaRange,
+    ram: DmaWindow,
 }
 
 impl<L1: InnerCache, B: Bus> CachedDma<L1, B> {
     /// `l2` is `None` when the boot loader left the L2 disabled ([`AuroraL2::is_enabled`]);
     /// `ram` is the memory the device may reach (from [`crate::mbus::dram_windows`]) and must be
     /// identity-mapped by the firmware's MMU tables.
-    pub fn new(l1: L1, l2: Option<AuroraL2<B>>, ram: DmaRange) -> Self {
+    pub fn new(l1: L1, l2: Option<AuroraL2<B>>, ram: DmaWindow) -> Self {
         CachedDma { l1, l2, ram }
-    }
-
-    fn lines(ptr: *const u8, len: usize) -> impl Iterator<Item = usize> {
-        let start = (ptr as usize) & !(L1_LINE - 1);
-        let end = (ptr as usize).saturating_add(len);
-        (start..end).step_by(L1_LINE)
     }
 }
 
 impl<L1: InnerCache, B: Bus> DmaMemory for CachedDma<L1, B> {
     fn bus_address(&self, ptr: *const u8) -> Option<BusAddress> {
-        let addr = ptr as usize;
-        self.ram.contains(addr).then_some(addr as u32)
+        self.ram.bus_address(ptr)
     }
 
     fn cpu_pointer(&self, bus: BusAddress) -> Option<*mut u8> {
-        self.ram
-            .contains(bus as usize)
-            .then(|| core::ptr::with_exposed_provenance_mut(bus as usize))
+        self.ram.cpu_pointer(bus)
     }
 
     fn clean(&self, ptr: *const u8, len: usize) {
         if len == 0 {
             return;
         }
-        for line in Self::lines(ptr, len) {
-            self.l1.clean_line(line);
-        }
+        clean_lines(&self.l1, ptr, len);
         self.l1.barrier();
         if let Some(l2) = &self.l2 {
             l2.range(RangeOp::Clean, ptr as usize as u32, len);
@@ -147,9 +82,9 @@ impl<L1: InnerCache, B: Bus> DmaMemory for CachedDma<L1, B> {
         if let Some(l2) = &self.l2 {
             l2.range(RangeOp::Invalidate, ptr as usize as u32, len);
         }
-        for line in Self::lines(ptr, len) {
-            self.l1.invalidate_line(line);
-        }
+        // Whole lines: the driver's buffers and descriptors are line-aligned and padded, so no
+        // neighbour shares a line (and an L1 clean after the L2 invalidate would be wrong).
+        invalidate_lines(&self.l1, ptr, len);
         self.l1.barrier();
     }
 }
@@ -158,25 +93,22 @@ impl<L1: InnerCache, B: Bus> DmaMemory for CachedDma<L1, B> {
 /// maintenance reduces to ordering barriers.
 pub struct UncachedDma<L1: InnerCache> {
     barrier: L1,
-    ram: DmaRange,
+    ram: DmaWindow,
 }
 
 impl<L1: InnerCache> UncachedDma<L1> {
     /// `barrier` provides the DSB; `ram` as for [`CachedDma::new`].
-    pub fn new(barrier: L1, ram: DmaRange) -> Self {
+    pub fn new(barrier: L1, ram: DmaWindow) -> Self {
         UncachedDma { barrier, ram }
     }
 }
 
 impl<L1: InnerCache> DmaMemory for UncachedDma<L1> {
     fn bus_address(&self, ptr: *const u8) -> Option<BusAddress> {
-        let addr = ptr as usize;
-        self.ram.contains(addr).then_some(addr as u32)
+        self.ram.bus_address(ptr)
     }
     fn cpu_pointer(&self, bus: BusAddress) -> Option<*mut u8> {
-        self.ram
-            .contains(bus as usize)
-            .then(|| core::ptr::with_exposed_provenance_mut(bus as usize))
+        self.ram.cpu_pointer(bus)
     }
     fn clean(&self, _ptr: *const u8, _len: usize) {
         // Buffered non-cacheable writes must reach DRAM before the doorbell register write.
@@ -229,7 +161,7 @@ mod tests {
         CachedDma::new(
             FakeL1(log.clone()),
             Some(AuroraL2::new(FakeL2(log.clone()))),
-            DmaRange {
+            DmaWindow {
                 base: 0,
                 len: 0x4000_0000,
             },

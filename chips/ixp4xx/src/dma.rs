@@ -10,19 +10,22 @@
 //! With the MMU off (RedBoot's state) data accesses are uncached and the line operations are
 //! harmless no-ops, but the write-buffer drain still matters.
 //!
-//! On non-ARM hosts the cache operations compile to nothing; host tests use a model instead.
+//! The line operations and the identity window are the shared `arm-cache` crate's
+//! (`arm_cache::XscaleL1`); on non-ARM hosts they compile to nothing and host tests use a
+//! model instead.
 
 use core::ops::Range;
 
+use arm_cache::{DmaWindow, InnerCache, XscaleL1, clean_lines, invalidate_lines_keeping_edges};
 use nic::dma::{BusAddress, DmaMemory};
 
 /// XScale D-cache line size.
-pub const CACHE_LINE: usize = 32;
+pub const CACHE_LINE: usize = arm_cache::LINE;
 
 /// DMA memory for an IXP420 whose RAM is mapped one-to-one (virtual = physical).
 #[derive(Debug, Clone)]
 pub struct XscaleDma {
-    ram: Range<usize>,
+    ram: DmaWindow,
 }
 
 impl XscaleDma {
@@ -36,81 +39,35 @@ impl XscaleDma {
         unsafe { Self::new(0..0x0200_0000) }
     }
 
-    /// DMA over the identity-mapped RAM range `ram`.
+    /// DMA over the identity-mapped RAM range `ram` (the AHB's 32-bit address space).
     ///
     /// # Safety
     /// As [`nslu2`](Self::nslu2), for `ram`.
     pub unsafe fn new(ram: Range<usize>) -> Self {
-        XscaleDma { ram }
+        let base = u32::try_from(ram.start).unwrap_or(u32::MAX);
+        let len = u32::try_from(ram.end.saturating_sub(ram.start)).unwrap_or(u32::MAX - base);
+        XscaleDma {
+            ram: DmaWindow { base, len },
+        }
     }
-
-    fn lines(ptr: *const u8, len: usize) -> impl Iterator<Item = usize> {
-        let start = ptr.addr() & !(CACHE_LINE - 1);
-        let end = ptr.addr().saturating_add(len);
-        (start..end).step_by(CACHE_LINE)
-    }
-}
-
-#[cfg(target_arch = "arm")]
-mod cp15 {
-    pub fn clean_line(addr: usize) {
-        // SAFETY: cleaning a D-cache line writes back data; it has no effect on memory safety.
-        unsafe { core::arch::asm!("mcr p15, 0, {0}, c7, c10, 1", in(reg) addr, options(nostack)) };
-    }
-    pub fn invalidate_line(addr: usize) {
-        // SAFETY: the callers only invalidate lines of buffers owned by a device or cleaned
-        // first (partial lines), so no CPU data is lost.
-        unsafe { core::arch::asm!("mcr p15, 0, {0}, c7, c6, 1", in(reg) addr, options(nostack)) };
-    }
-    pub fn drain_write_buffer() {
-        // SAFETY: drains the write buffer; no memory-safety effect.
-        unsafe {
-            core::arch::asm!("mcr p15, 0, {0}, c7, c10, 4", in(reg) 0usize, options(nostack))
-        };
-    }
-}
-
-#[cfg(not(target_arch = "arm"))]
-mod cp15 {
-    pub fn clean_line(_: usize) {}
-    pub fn invalidate_line(_: usize) {}
-    pub fn drain_write_buffer() {}
 }
 
 impl DmaMemory for XscaleDma {
     fn bus_address(&self, ptr: *const u8) -> Option<BusAddress> {
-        let addr = ptr.expose_provenance();
-        if self.ram.contains(&addr) {
-            BusAddress::try_from(addr).ok()
-        } else {
-            None
-        }
+        self.ram.bus_address(ptr)
     }
 
     fn cpu_pointer(&self, bus: BusAddress) -> Option<*mut u8> {
-        let addr = usize::try_from(bus).ok()?;
-        self.ram
-            .contains(&addr)
-            .then(|| core::ptr::with_exposed_provenance_mut(addr))
+        self.ram.cpu_pointer(bus)
     }
 
     fn clean(&self, ptr: *const u8, len: usize) {
-        for line in Self::lines(ptr, len) {
-            cp15::clean_line(line);
-        }
-        cp15::drain_write_buffer();
+        clean_lines(&XscaleL1, ptr, len);
+        XscaleL1.barrier();
     }
 
     fn invalidate(&self, ptr: *const u8, len: usize) {
-        let start = ptr.addr();
-        let end = start.saturating_add(len);
-        for line in Self::lines(ptr, len) {
-            let partial = line < start || line + CACHE_LINE > end;
-            if partial {
-                cp15::clean_line(line);
-            }
-            cp15::invalidate_line(line);
-        }
-        cp15::drain_write_buffer();
+        invalidate_lines_keeping_edges(&XscaleL1, ptr, len);
+        XscaleL1.barrier();
     }
 }
