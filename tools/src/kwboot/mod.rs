@@ -1,5 +1,5 @@
-//! Booting a Marvell SoC over its UART, the way U-Boot's `kwboot` does (U-Boot `tools/kwboot.c`;
-//! reference notes armada370-mirabox.md §2).
+//! Booting a Marvell SoC over its UART, the way U-Boot's `kwboot` does (U-Boot `tools/kwboot.c`:
+//! `kwboot_bootmsg` for the boot pattern, `kwboot_xmodem` for the transfer).
 //!
 //! At reset the BootROM listens on UART0 for a moment. If it sees the boot pattern
 //! `BB 11 22 33 44 55 66 77` it answers NAK (0x15) and becomes an xmodem receiver instead of

@@ -1,7 +1,7 @@
 //! A simulated Armada 370 BootROM in UART-boot mode, on a pseudo-terminal.
 //!
-//! Written from the protocol description (U-Boot `tools/kwboot.c`, reference notes
-//! armada370-mirabox.md §2.1–§2.2 and §2.7), not from our client, so that running U-Boot's real
+//! Written from the protocol as U-Boot's `tools/kwboot.c` drives it (`kwboot_bootmsg`,
+//! `kwboot_xm_sendblock`, `kwboot_baud_magic_handle`), not from our client, so that running U-Boot's real
 //! `kwboot` against it keeps it honest. The tool under test opens the pty's slave path like a
 //! serial port; the simulator owns the master side.
 //!

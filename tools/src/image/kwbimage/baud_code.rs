@@ -1,6 +1,6 @@
 //! ARM code that switches the Armada BootROM's UART to another speed for the data phase of a
-//! UART boot (the mechanism of U-Boot's `kwboot -B`, reference notes armada370-mirabox.md §2.5;
-//! this code is our own).
+//! UART boot (the mechanism of U-Boot's `kwboot -B`: `tools/kwboot.c`, `kwboot_baud_code` and
+//! `kwboot_img_patch`; this code is our own).
 //!
 //! Two pieces, both ARMv5TE A32, little endian, position independent, with their parameters in
 //! a literal pool at the end that [`announce`] and [`restore`] fill in:

@@ -1,6 +1,5 @@
 //! Turning any kwbimage v1 into what the BootROM accepts over UART (what `kwboot` does before
-//! sending; U-Boot `tools/kwboot.c`, `kwboot_img_patch`; reference notes armada370-mirabox.md
-//! §2.4).
+//! sending; U-Boot `tools/kwboot.c`, `kwboot_img_patch`).
 //!
 //! The BootROM's UART loader takes the image as 128-byte xmodem blocks: first the header area,
 //! then the rest. It wants `blockid` 0x69 and a correct 8-bit header checksum, ignores the low
