@@ -126,9 +126,13 @@ pub fn check_kwbimage_cfg(input: &[u8]) {
     assert_eq!(reread.config, expected);
 }
 
-/// Properties of the uImage parser: no panic; a valid image re-packs to the same bytes.
+/// Properties of the uImage parser: no panic; a valid single-file image re-packs to the same
+/// bytes; a multi-file or script image re-packs to the same components (its padding and any
+/// bytes after the last component are not kept).
 pub fn check_uimage(input: &[u8]) {
-    use crate::image::uimage::{HEADER_LEN, pack, parse};
+    use crate::image::uimage::{
+        HEADER_LEN, components, has_components, pack, pack_components, parse,
+    };
     let Ok((header, data)) = parse(input) else {
         return;
     };
@@ -137,9 +141,18 @@ pub fn check_uimage(input: &[u8]) {
         .skip(header.name_bytes.len())
         .all(|&b| b == 0)
         && core::str::from_utf8(&header.name_bytes).is_ok();
-    if name_is_canonical {
+    let parts = components(data);
+    if !name_is_canonical {
+        return;
+    }
+    if !has_components(header.params.image_type) {
         let repacked = pack(&header.params, data).expect("a parsed header must pack");
         assert_eq!(repacked.as_slice(), &input[..HEADER_LEN + data.len()]);
+    } else if let Ok(parts) = parts {
+        let repacked =
+            pack_components(&header.params, &parts).expect("parsed components must pack");
+        let (_, again) = parse(&repacked).expect("a packed image must parse");
+        assert_eq!(components(again).expect("packed components parse"), parts);
     }
 }
 

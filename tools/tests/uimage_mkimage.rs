@@ -156,3 +156,183 @@ fn cli_pack_matches_mkimage_for_the_mirabox_command_line() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("offset 0x18"));
 }
+
+/// Multi-file and script images: mkimage puts a table of component sizes (big-endian, ended by
+/// a zero word) before the components, each padded to four bytes but the last (U-Boot
+/// `tools/mkimage.c` `main` and `copy_datafile`; read back by `boot/image.c`
+/// `image_multi_getimg`).
+#[test]
+fn multi_file_and_script_images_match_mkimage_and_dumpimage_lists_their_parts() {
+    let mkimage = uboot_tool("mkimage");
+    let dumpimage = uboot_tool("dumpimage");
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(0x006D_756C_7469);
+    for index in 0..24 {
+        let kind = if index % 2 == 0 { "multi" } else { "script" };
+        let count = rng.range(1, 5) as usize;
+        let parts: Vec<Vec<u8>> = (0..count)
+            .map(|_| {
+                let len = *rng.pick(&[1usize, 3, 4, 5, 1000, 4097]);
+                rng.bytes(len)
+            })
+            .collect();
+        let names: Vec<String> = (0..count).map(|i| format!("part{i}.bin")).collect();
+        for (name, part) in names.iter().zip(&parts) {
+            fs::write(dir.path().join(name), part).unwrap();
+        }
+        let params = UImageParams {
+            arch: uimage::code_by_name(ARCHES, "arm").unwrap(),
+            os: uimage::code_by_name(OSES, "linux").unwrap(),
+            image_type: uimage::code_by_name(uimage::COMPONENT_TYPES, kind).unwrap(),
+            compression: 0,
+            load_addr: rng.u32(),
+            entry_addr: rng.u32(),
+            name: random_name(&mut rng),
+            timestamp: rng.u32() >> 1,
+        };
+        let _ = fs::remove_file(dir.path().join("ref.uImage"));
+        run_ok(
+            Command::new(&mkimage)
+                .current_dir(dir.path())
+                .env("SOURCE_DATE_EPOCH", params.timestamp.to_string())
+                .args(["-A", "arm", "-O", "linux", "-T", kind, "-C", "none"])
+                .args([
+                    "-a",
+                    &format!("{:x}", params.load_addr),
+                    "-e",
+                    &format!("{:x}", params.entry_addr),
+                ])
+                .args(["-n", &params.name, "-d", &names.join(":"), "ref.uImage"]),
+        );
+        let reference = fs::read(dir.path().join("ref.uImage")).unwrap();
+        let slices: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        let ours = uimage::pack_components(&params, &slices).unwrap();
+        assert_eq!(
+            ours,
+            reference,
+            "case {index}: {kind}, sizes {:?}",
+            sizes(&parts)
+        );
+
+        let (header, data) = uimage::parse(&reference).unwrap();
+        assert_eq!(header.params, params);
+        assert_eq!(uimage::components(data).unwrap(), slices, "case {index}");
+
+        fs::write(dir.path().join("ours.uImage"), &ours).unwrap();
+        let listing = run_ok(
+            Command::new(&dumpimage)
+                .current_dir(dir.path())
+                .args(["-l", "ours.uImage"]),
+        );
+        let listing = String::from_utf8_lossy(&listing.stdout);
+        for (i, part) in parts.iter().enumerate() {
+            assert!(
+                listing.contains(&format!("Image {i}: {} Bytes", part.len())),
+                "case {index}: {listing}"
+            );
+        }
+    }
+}
+
+fn sizes(parts: &[Vec<u8>]) -> Vec<usize> {
+    parts.iter().map(Vec::len).collect()
+}
+
+#[test]
+fn components_of_a_damaged_size_table_are_refused_with_the_offset() {
+    // No terminating zero word.
+    assert!(matches!(
+        uimage::components(&[0, 0, 0, 4, 1, 2, 3, 4]),
+        Err(bareproxy_tool::image::ParseError::Truncated { .. })
+    ));
+    // The table promises more than the data holds: the second part would end past it.
+    let data = [0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 9, 0, 0, 0, 1, 2];
+    let error = uimage::components(&data).unwrap_err();
+    assert!(error.to_string().contains("0x50"), "{error}");
+    // An empty table (mkimage never writes one).
+    assert!(uimage::components(&[0, 0, 0, 0]).is_err());
+    // Packing refuses what mkimage refuses: no part, an empty part, and a single-file type.
+    let params = UImageParams {
+        image_type: uimage::code_by_name(uimage::COMPONENT_TYPES, "script").unwrap(),
+        ..UImageParams::arm_linux_kernel(0, 0, "s", 0)
+    };
+    assert!(uimage::pack_components(&params, &[]).is_err());
+    assert!(uimage::pack_components(&params, &[b"x", b""]).is_err());
+    let kernel = UImageParams::arm_linux_kernel(0, 0, "k", 0);
+    assert!(uimage::pack_components(&kernel, &[b"x"]).is_err());
+    assert!(uimage::pack(&params, b"echo\n").is_err());
+}
+
+#[test]
+fn cli_packs_a_script_like_mkimage_and_extracts_each_part() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("boot.txt"),
+        "echo bareproxy\nbootm 0x2000000\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("extra.bin"), [1u8, 2, 3, 4, 5]).unwrap();
+    run_ok(
+        Command::new(uboot_tool("mkimage"))
+            .current_dir(dir.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args(["-A", "arm", "-O", "linux", "-T", "script", "-C", "none"])
+            .args([
+                "-a",
+                "0",
+                "-e",
+                "0",
+                "-n",
+                "install",
+                "-d",
+                "boot.txt:extra.bin",
+            ])
+            .arg("ref.scr"),
+    );
+    run_ok(
+        bareproxy()
+            .current_dir(dir.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args(["uimage", "pack", "-T", "script", "-a", "0", "-n", "install"])
+            .args(["-d", "boot.txt:extra.bin", "-o", "ours.scr"]),
+    );
+    assert_eq!(
+        fs::read(dir.path().join("ours.scr")).unwrap(),
+        fs::read(dir.path().join("ref.scr")).unwrap()
+    );
+    let info = run_ok(
+        bareproxy()
+            .current_dir(dir.path())
+            .args(["uimage", "info", "ours.scr"]),
+    );
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("part 0      31 bytes"), "{info}");
+    assert!(info.contains("part 1      5 bytes"), "{info}");
+    run_ok(
+        bareproxy()
+            .current_dir(dir.path())
+            .args(["uimage", "extract", "ours.scr", "--part", "1", "-o", "p1"]),
+    );
+    assert_eq!(fs::read(dir.path().join("p1")).unwrap(), [1, 2, 3, 4, 5]);
+    // Without --part, a multi-part image gives its first part, as `dumpimage -p 0`.
+    run_ok(
+        bareproxy()
+            .current_dir(dir.path())
+            .args(["uimage", "extract", "ours.scr", "-o", "p0"]),
+    );
+    assert_eq!(
+        fs::read(dir.path().join("p0")).unwrap(),
+        b"echo bareproxy\nbootm 0x2000000\n"
+    );
+    let out = bareproxy()
+        .current_dir(dir.path())
+        .args(["uimage", "extract", "ours.scr", "--part", "2", "-o", "p2"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("has 2 parts"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use bareproxy_tool::image::uimage::{self, ARCHES, COMPRESSIONS, Code, OSES, TYPES, UImageParams};
+use bareproxy_tool::image::uimage::{
+    self, ARCHES, COMPONENT_TYPES, COMPRESSIONS, Code, OSES, TYPES, UImageParams,
+};
 
 use super::{VerificationFailed, parse_hex_u32, read, write};
 
@@ -12,7 +14,8 @@ pub enum UimageCommand {
     /// Wrap a payload in a uImage header, identical to `mkimage -A … -O … -T … -C … -a … -e …
     /// -n … -d …` with the same timestamp.
     Pack {
-        /// Payload (e.g. the Mirabox firmware binary).
+        /// Payload (e.g. the Mirabox firmware binary). For `multi` and `script` images, the
+        /// components in order, separated by colons as for mkimage (`-d boot.txt:extra.bin`).
         #[arg(long, short = 'd')]
         payload: PathBuf,
         /// Output uImage.
@@ -24,7 +27,8 @@ pub enum UimageCommand {
         /// Operating system (linux, u-boot, netbsd, …). The stock Mirabox U-Boot boots `linux`.
         #[arg(long, short = 'O', default_value = "linux")]
         os: String,
-        /// Image type (kernel, standalone, firmware, ramdisk, script, …).
+        /// Image type (kernel, standalone, firmware, ramdisk, filesystem, kernel_noload, and
+        /// multi or script, whose data is a table of components).
         #[arg(long = "type", short = 'T', default_value = "kernel")]
         image_type: String,
         /// Compression label (none, gzip, …); the payload is stored as given.
@@ -48,13 +52,17 @@ pub enum UimageCommand {
         /// uImage to read.
         image: PathBuf,
     },
-    /// Verify and write the data part to a file.
+    /// Verify and write the data part to a file: for `multi` and `script` images one component
+    /// (the first unless `--part` says otherwise, as `dumpimage -p`).
     Extract {
         /// uImage to read.
         image: PathBuf,
         /// Output file.
         #[arg(long, short = 'o')]
         output: PathBuf,
+        /// Which component of a multi-file or script image, from 0.
+        #[arg(long, short = 'p')]
+        part: Option<usize>,
     },
 }
 
@@ -63,6 +71,13 @@ fn lookup(table: &[Code], what: &str, name: &str) -> anyhow::Result<u8> {
         let names: Vec<&str> = table.iter().map(|c| c.name).collect();
         format!("unknown {what} '{name}' (known: {})", names.join(", "))
     })
+}
+
+fn type_name(value: u8) -> &'static str {
+    match uimage::code_name(COMPONENT_TYPES, value) {
+        "unknown" => uimage::code_name(TYPES, value),
+        name => name,
+    }
 }
 
 fn default_timestamp() -> anyhow::Result<u32> {
@@ -92,10 +107,15 @@ pub fn run(cmd: UimageCommand) -> anyhow::Result<()> {
             name,
             timestamp,
         } => {
+            let image_type = match uimage::code_by_name(COMPONENT_TYPES, &image_type) {
+                Some(code) => code,
+                None => lookup(TYPES, "image type", &image_type)
+                    .context("multi and script images are also known")?,
+            };
             let params = UImageParams {
                 arch: lookup(ARCHES, "architecture", &arch)?,
                 os: lookup(OSES, "operating system", &os)?,
-                image_type: lookup(TYPES, "image type", &image_type)?,
+                image_type,
                 compression: lookup(COMPRESSIONS, "compression", &compression)?,
                 load_addr: load,
                 entry_addr: entry.unwrap_or(load),
@@ -105,7 +125,18 @@ pub fn run(cmd: UimageCommand) -> anyhow::Result<()> {
                     None => default_timestamp()?,
                 },
             };
-            let image = uimage::pack(&params, &read(&payload)?)?;
+            let image = if uimage::has_components(image_type) {
+                let parts = payload
+                    .to_str()
+                    .context("component paths must be UTF-8 to be split at colons")?
+                    .split(':')
+                    .map(|path| read(std::path::Path::new(path)))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+                uimage::pack_components(&params, &parts)?
+            } else {
+                uimage::pack(&params, &read(&payload)?)?
+            };
             write(&output, &image)?;
             println!("wrote {} ({} bytes)", output.display(), image.len());
             Ok(())
@@ -134,7 +165,7 @@ pub fn run(cmd: UimageCommand) -> anyhow::Result<()> {
             );
             println!(
                 "  type          {} ({})",
-                uimage::code_name(TYPES, p.image_type),
+                type_name(p.image_type),
                 p.image_type
             );
             println!(
@@ -147,6 +178,11 @@ pub fn run(cmd: UimageCommand) -> anyhow::Result<()> {
             println!("  entry point   {:#010x}", p.entry_addr);
             println!("  header CRC    {:#010x} OK", header.header_crc);
             println!("  data CRC      {:#010x} OK", header.data_crc);
+            if uimage::has_components(p.image_type) {
+                for (index, part) in uimage::components(data)?.iter().enumerate() {
+                    println!("  part {index:<6} {} bytes", part.len());
+                }
+            }
             if bytes.len() > uimage::HEADER_LEN + data.len() {
                 println!(
                     "  trailing      {} bytes after the data ignored",
@@ -155,9 +191,33 @@ pub fn run(cmd: UimageCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        UimageCommand::Extract { image, output } => {
+        UimageCommand::Extract {
+            image,
+            output,
+            part,
+        } => {
             let bytes = read(&image)?;
-            let (_, data) = uimage::parse(&bytes)?;
+            let (header, data) = uimage::parse(&bytes)?;
+            let data = if uimage::has_components(header.params.image_type) {
+                let parts = uimage::components(data)?;
+                let index = part.unwrap_or(0);
+                *parts.get(index).with_context(|| {
+                    format!(
+                        "no part {index}: {} has {} parts (0 to {})",
+                        image.display(),
+                        parts.len(),
+                        parts.len() - 1
+                    )
+                })?
+            } else if let Some(index) = part {
+                anyhow::bail!(
+                    "{} is a single-file {} image; it has no part {index}",
+                    image.display(),
+                    type_name(header.params.image_type)
+                );
+            } else {
+                data
+            };
             write(&output, data)?;
             println!("wrote {} ({} bytes)", output.display(), data.len());
             Ok(())

@@ -10,6 +10,13 @@
 //! Both CRCs are the zlib/IEEE CRC-32; the header CRC is computed with its own field zeroed.
 //! [`pack`] produces the same bytes as `mkimage -A … -O … -T … -C … -a … -e … -n … -d …`
 //! when mkimage's timestamp is pinned (`SOURCE_DATE_EPOCH`).
+//!
+//! Multi-file and script images ([`COMPONENT_TYPES`]; `mkimage -T multi|script -d a:b:…`) carry
+//! several components in their data: a table of their sizes (big-endian words, ended by a zero
+//! word), then each component, padded with zeros to a multiple of four bytes except the last
+//! (U-Boot `tools/mkimage.c`, `main` and `copy_datafile`; read back by `boot/image.c`
+//! `image_multi_getimg`, which U-Boot's `source` command uses to find a script's text).
+//! [`pack_components`] writes them and [`components`] reads them.
 
 use crc::{CRC_32_ISO_HDLC, Crc};
 
@@ -58,8 +65,8 @@ pub const OSES: &[Code] = &[
     code(17, "u-boot"),
     code(18, "rtems"),
 ];
-/// `ih_type` values (`IH_TYPE_*`) for single-file images that this tool builds. `multi` and
-/// `script` are left out on purpose: mkimage prepends a size table to their data.
+/// `ih_type` values (`IH_TYPE_*`) for single-file images that this tool builds with [`pack`].
+/// The types whose data starts with a size table are [`COMPONENT_TYPES`].
 pub const TYPES: &[Code] = &[
     code(1, "standalone"),
     code(2, "kernel"),
@@ -68,6 +75,15 @@ pub const TYPES: &[Code] = &[
     code(7, "filesystem"),
     code(14, "kernel_noload"),
 ];
+/// `ih_type` values whose data is a table of component sizes and the components
+/// ([`pack_components`]): `IH_TYPE_MULTI` and `IH_TYPE_SCRIPT`.
+pub const COMPONENT_TYPES: &[Code] = &[code(4, "multi"), code(6, "script")];
+
+/// Whether an image of this `ih_type` holds a component table ([`COMPONENT_TYPES`]).
+pub fn has_components(image_type: u8) -> bool {
+    COMPONENT_TYPES.iter().any(|c| c.value == image_type)
+}
+
 /// `ih_comp` values (`IH_COMP_*`). mkimage only labels the data; it never compresses it.
 pub const COMPRESSIONS: &[Code] = &[
     code(0, "none"),
@@ -139,10 +155,109 @@ pub enum PackError {
     /// The size field is 32 bits.
     #[error("payload of {0} bytes does not fit a uImage")]
     PayloadTooLarge(usize),
+    /// [`pack`] was given a multi-file or script type.
+    #[error("image type {0} holds a table of components: give it its components")]
+    ComponentsExpected(u8),
+    /// [`pack_components`] was given a single-file type.
+    #[error("image type {0} holds one file, not a table of components")]
+    SingleFileExpected(u8),
+    /// mkimage refuses these too: an image with no component, or an empty one (mkimage:
+    /// "Input file … is empty, bailing out").
+    #[error("component {0} is empty")]
+    EmptyComponent(usize),
+    /// A multi-file or script image needs at least one component.
+    #[error("a multi-file or script image needs at least one component")]
+    NoComponents,
 }
 
-/// Builds a uImage: 64-byte header followed by `payload` (no padding).
+/// Builds a single-file uImage: 64-byte header followed by `payload` (no padding).
 pub fn pack(params: &UImageParams, payload: &[u8]) -> Result<Vec<u8>, PackError> {
+    if has_components(params.image_type) {
+        return Err(PackError::ComponentsExpected(params.image_type));
+    }
+    pack_data(params, payload)
+}
+
+/// Builds a multi-file or script uImage from its components, in order: what `mkimage -T
+/// multi|script -d a:b:…` writes.
+pub fn pack_components(params: &UImageParams, parts: &[&[u8]]) -> Result<Vec<u8>, PackError> {
+    if !has_components(params.image_type) {
+        return Err(PackError::SingleFileExpected(params.image_type));
+    }
+    if parts.is_empty() {
+        return Err(PackError::NoComponents);
+    }
+    let mut data = Vec::new();
+    for (index, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            return Err(PackError::EmptyComponent(index));
+        }
+        let size = u32::try_from(part.len()).map_err(|_| PackError::PayloadTooLarge(part.len()))?;
+        data.extend_from_slice(&size.to_be_bytes());
+    }
+    data.extend_from_slice(&0u32.to_be_bytes());
+    for (index, part) in parts.iter().enumerate() {
+        data.extend_from_slice(part);
+        if index + 1 < parts.len() {
+            data.resize(data.len().next_multiple_of(4), 0);
+        }
+    }
+    pack_data(params, &data)
+}
+
+/// The components of a multi-file or script image's data (as [`parse`] returns it). Offsets in
+/// errors count from the start of the image, whose data begins at [`HEADER_LEN`].
+pub fn components(data: &[u8]) -> Result<Vec<&[u8]>, ParseError> {
+    const TABLE: &str = "uImage component size table";
+    let mut sizes = Vec::new();
+    loop {
+        let offset = sizes.len() * 4;
+        let size = be32(data, offset, TABLE).map_err(|e| at_file_offset(e, offset))?;
+        if size == 0 {
+            break;
+        }
+        sizes.push(size as usize);
+    }
+    if sizes.is_empty() {
+        return Err(ParseError::Invalid {
+            what: TABLE,
+            offset: HEADER_LEN,
+            reason: "no component (the first size is zero)".into(),
+        });
+    }
+    let mut offset = (sizes.len() + 1) * 4;
+    let mut parts = Vec::with_capacity(sizes.len());
+    for (index, &size) in sizes.iter().enumerate() {
+        let part =
+            slice(data, offset, size, "uImage component").map_err(|e| at_file_offset(e, offset))?;
+        parts.push(part);
+        offset += size;
+        if index + 1 < sizes.len() {
+            offset = offset.next_multiple_of(4);
+        }
+    }
+    Ok(parts)
+}
+
+/// A truncation found inside the data, reported at its offset in the whole image.
+fn at_file_offset(error: ParseError, data_offset: usize) -> ParseError {
+    match error {
+        ParseError::Truncated {
+            what,
+            needed,
+            file_len,
+            ..
+        } => ParseError::Truncated {
+            what,
+            offset: HEADER_LEN + data_offset,
+            needed,
+            file_len: HEADER_LEN + file_len,
+        },
+        other => other,
+    }
+}
+
+fn pack_data(params: &UImageParams, payload: &[u8]) -> Result<Vec<u8>, PackError> {
     let name = params.name.as_bytes();
     if name.len() > NAME_LEN {
         return Err(PackError::NameTooLong(name.len()));
