@@ -175,7 +175,7 @@ fn cookie_insert_indirect_nocache_persists_and_hides_the_cookie() {
     // A cookie naming an unknown server is ignored and a fresh one is inserted.
     let r = h.exchange(
         FRONT,
-        "GET / HTTP/1.1\r\nCookie: SRV=zz\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nCookie: SRV=zz\r\nConnection: close\r\n\r\n",
     );
     assert!(header(&r, "set-cookie").is_some_and(|c| c.starts_with("SRV=")));
 }
@@ -196,7 +196,7 @@ fn cookie_rewrite_replaces_the_server_value() {
     for _ in 0..3 {
         let r = h.exchange(
             FRONT,
-            "GET / HTTP/1.1\r\nCookie: SRV=b\r\nConnection: close\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nCookie: SRV=b\r\nConnection: close\r\n\r\n",
         );
         assert_eq!(body(&r), "s2");
     }
@@ -216,7 +216,7 @@ fn cookie_prefix_adds_and_strips_the_server_prefix() {
     assert_eq!(header(&r, "set-cookie"), Some("JSESSIONID=a~xyz"));
     let r = h.exchange(
         FRONT,
-        "GET / HTTP/1.1\r\nCookie: JSESSIONID=b~xyz\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nCookie: JSESSIONID=b~xyz\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(body(&r), "s2");
     let last = h.net.server_requests(addr("10.0.1.2:8080")).last().cloned();
@@ -415,15 +415,18 @@ backend app
     let r = h.exchange_from(
         FRONT,
         "10.9.1.1".parse().expect("ip"),
-        "GET /admin/panel HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "GET /admin/panel HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status(&r), 200, "allow from the internal network");
     let r = h.exchange(
         FRONT,
-        "GET / HTTP/1.1\r\nX-Bad: 1\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Bad: 1\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status(&r), 400);
-    let r = h.exchange(FRONT, "DELETE /x HTTP/1.1\r\nConnection: close\r\n\r\n");
+    let r = h.exchange(
+        FRONT,
+        "DELETE /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(status(&r), 403);
     assert_eq!(status(&h.get(FRONT, "/ok")), 200);
     assert_eq!(
@@ -498,7 +501,7 @@ fn server_maxconn_queues_then_serves_in_order() {
             let id = h.net.client(addr(FRONT));
             h.net.remote_send(
                 id,
-                format!("GET /{i} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes(),
+                format!("GET /{i} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").as_bytes(),
             );
             id
         })
@@ -528,10 +531,12 @@ fn queue_timeout_answers_503() {
     let mut h = harness("    timeout server 10s\n    server s1 10.0.1.1:8080 maxconn 1\n");
     slow_server(&mut h, "10.0.1.1:8080", "s1", 3000);
     let first = h.net.client(addr(FRONT));
-    h.net.remote_send(first, b"GET / HTTP/1.1\r\n\r\n");
+    h.net
+        .remote_send(first, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     h.run_for(Duration::from_millis(10));
     let second = h.net.client(addr(FRONT));
-    h.net.remote_send(second, b"GET / HTTP/1.1\r\n\r\n");
+    h.net
+        .remote_send(second, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     h.run_for(Duration::from_millis(900));
     assert_eq!(h.net.remote_recv_text(second), "");
     h.run_for(Duration::from_millis(200));
@@ -586,7 +591,7 @@ fn without_redispatch_a_dead_server_means_503_after_retries() {
     h.net
         .set_server(addr("10.0.1.1:8080"), ServerBehavior::Blackhole);
     let id = h.net.client(addr(FRONT));
-    h.net.remote_send(id, b"GET / HTTP/1.1\r\n\r\n");
+    h.net.remote_send(id, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     // Three attempts of `timeout connect` (1s) each.
     h.run_for(Duration::from_millis(2900));
     assert_eq!(h.net.remote_recv_text(id), "");
@@ -638,7 +643,7 @@ fn bad_request_gets_400_and_slow_head_gets_408() {
     let mut h = harness(TWO);
     let r = h.exchange(
         FRONT,
-        "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
     );
     assert_eq!(status(&r), 400, "{r}");
     let id = h.net.client(addr(FRONT));
@@ -677,7 +682,7 @@ fn client_reset_mid_request_frees_everything() {
     let mut h = harness("    server s1 10.0.1.1:8080\n");
     slow_server(&mut h, "10.0.1.1:8080", "s1", 500);
     let id = h.net.client(addr(FRONT));
-    h.net.remote_send(id, b"GET / HTTP/1.1\r\n\r\n");
+    h.net.remote_send(id, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     h.run_for(Duration::from_millis(50));
     h.net.remote_reset(id);
     h.run_for(Duration::from_millis(10));

@@ -49,8 +49,10 @@ fn http_pool_exhaustion_answers_503_and_recovers() {
     let ids: Vec<u32> = (0..5)
         .map(|_| {
             let id = h.net.client(addr("10.0.0.1:80"));
-            h.net
-                .remote_send(id, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+            h.net.remote_send(
+                id,
+                b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            );
             id
         })
         .collect();
@@ -153,13 +155,13 @@ fn storm_of_garbage_resets_and_partial_writes_never_panics_and_leaks_nothing() {
     h.net.max_send_per_call = Some(13);
     let inputs: [&[u8]; 8] = [
         b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
-        b"POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
-        b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+        b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         b"\x00\x01\x02garbage\r\n\r\n",
-        b"GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
         b"GET /very/long/path HTTP/1.1\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
-        b"GET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\n\r\n",
-        b"PUT /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"GET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"PUT /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
     ];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut clients: Vec<u32> = Vec::new();

@@ -44,7 +44,7 @@ const BODY: &[u8] = b"5\r\nhello\r\n1a; name=value\r\nabcdefghijklmnopqrstuvwxyz
 #[test]
 fn whole_body_with_extensions_and_trailers() {
     let mut tail = BODY.to_vec();
-    tail.extend_from_slice(b"GET /next HTTP/1.1\r\n\r\n");
+    tail.extend_from_slice(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_eq!(walk_split(&tail, || usize::MAX), Ok(BODY.len()));
 }
 
@@ -98,7 +98,7 @@ fn framing_errors_are_caught_at_their_offset() {
         (b"0\r\nX: 1\r\n\rX", HttpError::BadTrailer { at: 10 }),
         (
             b"fffffffffffffffff\r\n",
-            HttpError::ChunkSizeOverflow { at: 16 },
+            HttpError::ChunkSizeOverflow { at: 13 },
         ),
     ];
     for (stream, expected) in cases {
@@ -144,15 +144,31 @@ fn size_line_and_trailer_limits() {
 fn huge_chunk_is_streamed_without_buffering() {
     // A chunk bigger than anything the proxy could hold: the decoder only counts it.
     let mut decoder = ChunkedDecoder::new(&Limits::default());
-    let adv = decoder.advance(b"7fffffffffffffff\r\n").unwrap();
-    assert_eq!(adv.consumed, 18);
+    let adv = decoder.advance(b"fffffffffffff\r\n").unwrap();
+    assert_eq!(adv.consumed, 15);
     let block = [b'z'; 4096];
     for _ in 0..256 {
         let adv = decoder.advance(&block).unwrap();
         assert_eq!(adv.consumed, block.len());
         assert!(!adv.done);
     }
-    assert_eq!(decoder.position(), 18 + 256 * 4096);
+    assert_eq!(decoder.position(), 15 + 256 * 4096);
+}
+
+#[test]
+fn chunk_sizes_stop_at_2_pow_52_minus_1_like_haproxy() {
+    // HAProxy refuses more than 13 significant hex digits so that no size reaches a peer that
+    // keeps integers in doubles (HAProxy `include/haproxy/h1.h`, `h1_parse_chunk_size`).
+    let largest = b"fffffffffffff\r\n";
+    let mut decoder = ChunkedDecoder::new(&Limits::default());
+    assert_eq!(decoder.advance(largest).unwrap().consumed, largest.len());
+    assert_eq!(
+        walk_split(b"10000000000000\r\n", || 1),
+        Err(HttpError::ChunkSizeOverflow { at: 13 })
+    );
+    // Leading zeros do not count: the value does.
+    let padded = b"00000000000000001\r\nx\r\n0\r\n\r\n";
+    assert!(walk_split(padded, || usize::MAX).is_ok());
 }
 
 #[test]

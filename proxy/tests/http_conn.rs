@@ -29,7 +29,7 @@ fn drive(
 
 #[test]
 fn pipelined_requests_are_read_one_at_a_time() {
-    let stream = b"GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiGET /3 HTTP/1.1\r\n\r\n";
+    let stream = b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /3 HTTP/1.1\r\nHost: a\r\n\r\n";
     let mut client = ClientSide::new(Limits::default());
     let mut at = 0;
     let mut targets = Vec::new();
@@ -107,14 +107,14 @@ fn keep_alive_decisions() {
     let cases: &[KeepAliveCase] = &[
         (
             HttpMode::KeepAlive,
-            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             ok,
             KeepAlive,
             KeepAlive,
         ),
         (
             HttpMode::KeepAlive,
-            b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
             ok,
             Close,
             KeepAlive,
@@ -136,14 +136,14 @@ fn keep_alive_decisions() {
         // Server closes: the client connection survives (the body is self-delimited).
         (
             HttpMode::KeepAlive,
-            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
             KeepAlive,
             Close,
         ),
         (
             HttpMode::KeepAlive,
-            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
             KeepAlive,
             Close,
@@ -151,23 +151,29 @@ fn keep_alive_decisions() {
         // Body until close: both close.
         (
             HttpMode::KeepAlive,
-            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             b"HTTP/1.1 200 OK\r\n\r\n",
             Close,
             Close,
         ),
         (
             HttpMode::ServerClose,
-            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             ok,
             KeepAlive,
             Close,
         ),
-        (HttpMode::Close, b"GET / HTTP/1.1\r\n\r\n", ok, Close, Close),
+        (
+            HttpMode::Close,
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            ok,
+            Close,
+            Close,
+        ),
         // Request body not fully read when the response came: close the client.
         (
             HttpMode::KeepAlive,
-            b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc",
             ok,
             Close,
             Close,
@@ -193,12 +199,12 @@ fn finish_exchange_closes_when_asked_or_request_unfinished() {
     let mut client = ClientSide::new(Limits::default());
     drive(
         |i| client.read(i),
-        b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nab",
     );
     assert!(!client.request_complete());
     assert_eq!(client.finish_exchange(Persist::KeepAlive), Next::Close);
     let mut client = ClientSide::new(Limits::default());
-    drive(|i| client.read(i), b"GET / HTTP/1.1\r\n\r\n");
+    drive(|i| client.read(i), b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_eq!(client.finish_exchange(Persist::Close), Next::Close);
 }
 
@@ -249,7 +255,7 @@ fn end_of_stream() {
     let mut client = ClientSide::new(Limits::default());
     drive(
         |i| client.read(i),
-        b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nab",
     );
     assert_eq!(client.on_eof(), Err(HttpError::Truncated));
     // A body that runs until close ends on EOF.

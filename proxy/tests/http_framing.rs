@@ -54,7 +54,7 @@ fn content_length_and_transfer_encoding_together_is_400() {
     // Order does not matter.
     assert_eq!(
         request_error(
-            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
         ),
         HttpError::ContentLengthWithTransferEncoding
     );
@@ -63,10 +63,10 @@ fn content_length_and_transfer_encoding_together_is_400() {
 #[test]
 fn duplicate_content_length_is_400_even_when_equal() {
     for head in [
-        &b"POST / HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n"[..],
-        b"POST / HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\n",
-        b"POST / HTTP/1.1\r\nContent-Length: 4, 4\r\n\r\n",
-        b"POST / HTTP/1.1\r\nContent-Length: 4,5\r\n\r\n",
+        &b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n"[..],
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4, 4\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4,5\r\n\r\n",
     ] {
         assert_eq!(
             request_error(head),
@@ -88,7 +88,7 @@ fn invalid_content_length_is_400() {
         "18446744073709551616",
         "1e3",
     ] {
-        let head = format!("POST / HTTP/1.1\r\nContent-Length: {value}\r\n\r\n");
+        let head = format!("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {value}\r\n\r\n");
         assert_eq!(
             request_error(head.as_bytes()),
             HttpError::InvalidContentLength,
@@ -96,12 +96,16 @@ fn invalid_content_length_is_400() {
         );
     }
     // The largest value that fits is accepted.
-    let side = request(b"POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n").unwrap();
+    let side =
+        request(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551615\r\n\r\n")
+            .unwrap();
     assert_eq!(side.body_length(), BodyLength::Length(u64::MAX));
 }
 
 #[test]
-fn transfer_encoding_must_end_in_a_single_chunked() {
+fn transfer_encoding_must_be_exactly_chunked() {
+    // Any coding but chunked is one this proxy does not decode: forwarding `gzip, chunked` as
+    // written would leave the next hop to agree with us on codings we never checked.
     for value in [
         "gzip",
         "chunked, gzip",
@@ -111,32 +115,57 @@ fn transfer_encoding_must_end_in_a_single_chunked() {
         "chunked;q=1",
         "\"chunked\"",
         "identity",
+        "gzip, chunked",
+        "gzip,chunked",
     ] {
-        let head = format!("POST / HTTP/1.1\r\nTransfer-Encoding: {value}\r\n\r\n");
+        let head = format!("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: {value}\r\n\r\n");
         assert_eq!(
             request_error(head.as_bytes()),
             HttpError::InvalidTransferEncoding,
             "{value:?}"
         );
+        let head = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: {value}\r\n\r\n");
+        let error = response(head.as_bytes(), MethodKind::Other).err();
+        assert_eq!(error, Some(HttpError::InvalidTransferEncoding), "{value:?}");
+        assert_eq!(
+            HttpError::InvalidTransferEncoding.status(Direction::Response),
+            502
+        );
     }
-    // Split over two fields, chunked first: still not final.
-    assert_eq!(
-        request_error(
-            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n"
-        ),
-        HttpError::InvalidTransferEncoding
-    );
-    // Accepted forms.
-    for value in ["chunked", "CHUNKED", "gzip, chunked", "gzip,chunked"] {
-        let head = format!("POST / HTTP/1.1\r\nTransfer-Encoding: {value}\r\n\r\n");
+    // Split over two fields, whichever comes first.
+    for fields in [
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip",
+        "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked",
+    ] {
+        let head = format!("POST / HTTP/1.1\r\nHost: a\r\n{fields}\r\n\r\n");
+        assert_eq!(
+            request_error(head.as_bytes()),
+            HttpError::InvalidTransferEncoding,
+            "{fields:?}"
+        );
+    }
+    // Accepted forms: chunked in any case, with optional whitespace (forwarded as exactly
+    // `chunked`, see http_rewrite.rs).
+    for value in ["chunked", "CHUNKED", "Chunked ", " chunked"] {
+        let head = format!("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: {value}\r\n\r\n");
         let side = request(head.as_bytes()).unwrap();
         assert_eq!(side.body_length(), BodyLength::Chunked, "{value:?}");
     }
-    let side = request(
-        b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
-    )
-    .unwrap();
-    assert_eq!(side.body_length(), BodyLength::Chunked);
+}
+
+#[test]
+fn an_http11_request_without_host_is_400() {
+    // RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+    // HTTP/1.1 request message that lacks a Host header field".
+    let error = request_error(b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n");
+    assert_eq!(error, HttpError::MissingHost);
+    assert_eq!(error.status(Direction::Request), 400);
+    // An empty Host is what RFC 9112 §3.2 asks for when the target has no authority.
+    assert!(request(b"GET / HTTP/1.1\r\nHost:\r\n\r\n").is_ok());
+    // HTTP/1.0 has no Host requirement.
+    assert!(request(b"GET / HTTP/1.0\r\n\r\n").is_ok());
+    // A response needs none.
+    assert!(response(b"HTTP/1.1 204 No Content\r\n\r\n", MethodKind::Other).is_ok());
 }
 
 #[test]
@@ -152,26 +181,26 @@ fn malformed_heads_are_400() {
     let cases: &[(&[u8], HttpError)] = &[
         // obs-fold
         (
-            b"GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nX-A: a\r\n b\r\n\r\n",
             HttpError::Syntax(SyntaxError::HeaderName),
         ),
         // whitespace before the colon
         (
-            b"GET / HTTP/1.1\r\nContent-Length : 4\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 4\r\n\r\n",
             HttpError::Syntax(SyntaxError::HeaderName),
         ),
         // invalid name bytes
         (
-            b"GET / HTTP/1.1\r\nX(A): 1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nX(A): 1\r\n\r\n",
             HttpError::Syntax(SyntaxError::HeaderName),
         ),
         (
-            b"GET / HTTP/1.1\r\n: empty\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n: empty\r\n\r\n",
             HttpError::Syntax(SyntaxError::HeaderName),
         ),
         // NUL and bare CR in a value
         (
-            b"GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nX-A: a\0b\r\n\r\n",
             HttpError::Syntax(SyntaxError::HeaderValue),
         ),
         // unsupported versions, HTTP/0.9
@@ -192,7 +221,7 @@ fn malformed_heads_are_400() {
     // Bare CR inside a value and a broken request line are refused, whatever httparse calls
     // them.
     for head in [
-        &b"GET / HTTP/1.1\r\nX-A: a\rb\r\n\r\n"[..],
+        &b"GET / HTTP/1.1\r\nHost: a\r\nX-A: a\rb\r\n\r\n"[..],
         b"GET /\r\n\r\n",
         b"GET  / HTTP/1.1\r\n\r\n",
         b"GET / HTTP/1.1 x\r\n\r\n",
@@ -205,7 +234,7 @@ fn malformed_heads_are_400() {
 
 #[test]
 fn leading_empty_lines_are_skipped() {
-    let side = request(b"\r\n\r\nGET / HTTP/1.1\r\n\r\n").unwrap();
+    let side = request(b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
     assert_eq!(side.request().method(), Some("GET"));
 }
 
@@ -224,11 +253,11 @@ fn head_larger_than_the_limit_is_400() {
     assert_eq!(e.status(Direction::Request), 400);
     // The failure sticks: the connection cannot be resynchronised.
     assert_eq!(
-        side.read(b"GET / HTTP/1.1\r\n\r\n"),
+        side.read(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
         Err(HttpError::HeadTooLarge)
     );
     // A head of exactly the limit is accepted.
-    let exact = b"GET / HTTP/1.1\r\nX: 1\r\n\r\n";
+    let exact = b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\n";
     let side = request_with(
         exact,
         Limits {
@@ -245,10 +274,10 @@ fn too_many_headers_is_400() {
         max_headers: 3,
         ..Limits::default()
     };
-    assert!(request_with(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits).is_ok());
+    assert!(request_with(b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n", limits).is_ok());
     assert_eq!(
         request_with(
-            b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
             limits
         )
         .err(),
@@ -303,10 +332,13 @@ fn ambiguous_responses_are_502() {
 #[test]
 fn keep_alive_wishes_by_version() {
     let cases: &[(&[u8], bool)] = &[
-        (b"GET / HTTP/1.1\r\n\r\n", true),
-        (b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false),
+        (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", true),
         (
-            b"GET / HTTP/1.1\r\nConnection: Keep-Alive, CLOSE\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            false,
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Keep-Alive, CLOSE\r\n\r\n",
             false,
         ),
         (b"GET / HTTP/1.0\r\n\r\n", false),
@@ -328,7 +360,8 @@ fn keep_alive_wishes_by_version() {
 #[test]
 fn expect_continue_only_counts_in_http11() {
     let side =
-        request(b"PUT / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n").unwrap();
+        request(b"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n")
+            .unwrap();
     assert!(side.request().expects_continue());
     let side =
         request(b"PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").unwrap();

@@ -87,7 +87,7 @@ fn header_rules_apply_in_order() {
 fn forwarded_for_is_appended_after_the_rules() {
     let head = parse(
         Direction::Request,
-        b"GET / HTTP/1.1\r\nX-Forwarded-For: 10.9.9.9\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 10.9.9.9\r\n\r\n",
     );
     let mut rw = req_rw(&[]);
     rw.forwarded_for = Some(ForwardedFor {
@@ -97,7 +97,7 @@ fn forwarded_for_is_appended_after_the_rules() {
     });
     assert_eq!(
         out_request(&head, &rw),
-        "GET / HTTP/1.1\r\nX-Forwarded-For: 10.9.9.9\r\nX-Forwarded-For: 192.0.2.7\r\n\r\n"
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 10.9.9.9\r\nX-Forwarded-For: 192.0.2.7\r\n\r\n"
     );
     // if-none: present, so nothing added; once deleted by a rule, added again.
     rw.forwarded_for = Some(ForwardedFor {
@@ -107,7 +107,7 @@ fn forwarded_for_is_appended_after_the_rules() {
     });
     assert_eq!(
         out_request(&head, &rw),
-        "GET / HTTP/1.1\r\nX-Forwarded-For: 10.9.9.9\r\n\r\n"
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 10.9.9.9\r\n\r\n"
     );
     let ops = [HeaderOp::Del {
         name: "x-forwarded-for",
@@ -115,7 +115,54 @@ fn forwarded_for_is_appended_after_the_rules() {
     rw.ops = &ops;
     assert_eq!(
         out_request(&head, &rw),
-        "GET / HTTP/1.1\r\nX-Forwarded-For: ::1\r\n\r\n"
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: ::1\r\n\r\n"
+    );
+}
+
+#[test]
+fn forwarded_for_if_none_counts_only_a_field_that_is_forwarded() {
+    // `Connection: X-Forwarded-For` makes the client's field hop-by-hop: it is dropped, so
+    // `if-none` must not treat it as present, or the server would get no X-Forwarded-For.
+    let head = parse(
+        Direction::Request,
+        b"GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Forwarded-For\r\nX-Forwarded-For: 10.9.9.9\r\n\r\n",
+    );
+    let mut rw = req_rw(&[]);
+    rw.forwarded_for = Some(ForwardedFor {
+        header: "X-Forwarded-For",
+        client: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)),
+        if_none: true,
+    });
+    assert_eq!(
+        out_request(&head, &rw),
+        "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 192.0.2.7\r\n\r\n"
+    );
+}
+
+#[test]
+fn transfer_encoding_is_forwarded_as_exactly_chunked() {
+    // The parser accepts chunked in any case and with whitespace; the next hop gets one
+    // spelling, so no two parsers along the way can read it differently.
+    let head = parse(
+        Direction::Request,
+        b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:  CHUNKED \r\n\r\n",
+    );
+    assert_eq!(
+        out_request(&head, &req_rw(&[])),
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let head = parse(
+        Direction::Response,
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n",
+    );
+    let rw = ResponseRewrite {
+        ops: &[],
+        connection: Persist::KeepAlive,
+        cookie: None,
+    };
+    assert_eq!(
+        out_response(&head, &rw),
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
     );
 }
 
@@ -135,14 +182,14 @@ fn hop_by_hop_fields_are_stripped_but_framing_is_not() {
 fn connection_field_states_this_hops_persistence() {
     let cases: &[(&[u8], Persist, &str)] = &[
         (
-            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             Persist::KeepAlive,
-            "GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
         ),
         (
-            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             Persist::Close,
-            "GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
         ),
         (
             b"GET / HTTP/1.0\r\n\r\n",
@@ -155,9 +202,9 @@ fn connection_field_states_this_hops_persistence() {
             "GET / HTTP/1.0\r\n\r\n",
         ),
         (
-            b"GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+            b"GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
             Persist::Close,
-            "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
+            "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
         ),
     ];
     for (input, persist, expected) in cases {
@@ -185,14 +232,14 @@ fn connection_field_states_this_hops_persistence() {
 fn expect_can_be_stripped_when_the_proxy_answers_it() {
     let head = parse(
         Direction::Request,
-        b"PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n",
+        b"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n",
     );
     assert!(head.expects_continue());
     let mut rw = req_rw(&[]);
     rw.strip_expect = true;
     assert_eq!(
         out_request(&head, &rw),
-        "PUT / HTTP/1.1\r\nContent-Length: 1\r\n\r\n"
+        "PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n"
     );
     assert_eq!(responses::CONTINUE, b"HTTP/1.1 100 Continue\r\n\r\n");
 }
@@ -226,7 +273,7 @@ fn policy(mode: CookieMode) -> CookiePolicy<'static> {
 fn cookie_insert_mode() {
     let req = parse(
         Direction::Request,
-        b"GET / HTTP/1.1\r\nCookie: a=1; SRV=s2; b=2\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1; SRV=s2; b=2\r\n\r\n",
     );
     let mut p = policy(CookieMode::Insert);
     assert_eq!(server_cookie(&p, &req), Some(&b"s2"[..]));
@@ -240,9 +287,9 @@ fn cookie_insert_mode() {
     assert!(out_request(&req, &rw).contains("Cookie: a=1; b=2\r\n"));
     let only = parse(
         Direction::Request,
-        b"GET / HTTP/1.1\r\nCookie: SRV=s2\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nCookie: SRV=s2\r\n\r\n",
     );
-    assert_eq!(out_request(&only, &rw), "GET / HTTP/1.1\r\n\r\n");
+    assert_eq!(out_request(&only, &rw), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 
     // Response: insert for a client that was not stuck yet, drop the server's own SRV.
     p.nocache = true;
@@ -342,7 +389,7 @@ fn cookie_rewrite_mode() {
     );
     let req = parse(
         Direction::Request,
-        b"GET / HTTP/1.1\r\nCookie: SRV=web2\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nCookie: SRV=web2\r\n\r\n",
     );
     assert_eq!(server_cookie(&p, &req), Some(&b"web2"[..]));
 }
@@ -371,7 +418,7 @@ fn cookie_prefix_mode() {
     // The request carries the prefixed value; the server sees its own.
     let req = parse(
         Direction::Request,
-        b"GET / HTTP/1.1\r\nCookie: x=1; SRV=s3~abc123\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nCookie: x=1; SRV=s3~abc123\r\n\r\n",
     );
     assert_eq!(server_cookie(&p, &req), Some(&b"s3"[..]));
     let mut rw = req_rw(&[]);
@@ -380,7 +427,7 @@ fn cookie_prefix_mode() {
     // No `~`: no server named.
     let bare = parse(
         Direction::Request,
-        b"GET / HTTP/1.1\r\nCookie: SRV=abc\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nCookie: SRV=abc\r\n\r\n",
     );
     assert_eq!(server_cookie(&p, &bare), None);
 }

@@ -263,7 +263,7 @@ mod tests {
     fn acl_criteria_match_the_request() {
         let got = acl_results(
             " acl css path_end .css\n acl api path_beg /api/\n acl exact path /api/v1/x.css\n acl mobile hdr_beg(user-agent) -i mozilla/5.0\n acl json hdr(accept) application/json\n acl post method POST\n acl lan src 10.0.0.0/8 192.168.0.0/16\n acl nohost hdr(x-none) -m found",
-            b"POST /api/v1/x.css?q=1 HTTP/1.1\r\nUser-Agent: MOZILLA/5.0 (phone)\r\nAccept: text/html, application/json\r\nContent-Length: 0\r\n\r\n",
+            b"POST /api/v1/x.css?q=1 HTTP/1.1\r\nHost: a\r\nUser-Agent: MOZILLA/5.0 (phone)\r\nAccept: text/html, application/json\r\nContent-Length: 0\r\n\r\n",
             "192.168.1.20",
         );
         let expect = [
@@ -281,7 +281,7 @@ mod tests {
         }
         let got = acl_results(
             " acl lan src 10.0.0.0/8\n acl get method GET",
-            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             "203.0.113.9",
         );
         assert_eq!(got, [("lan".to_string(), false), ("get".to_string(), true)]);

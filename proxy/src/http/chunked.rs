@@ -7,7 +7,7 @@
 //! so it can be fed any split of the stream and holds only a few words of state.
 //!
 //! Strictness is the point: every place where two parsers could disagree on where a chunk ends
-//! is an error (bare LF instead of CRLF, a size that overflows, whitespace before the size,
+//! is an error (bare LF instead of CRLF, a size above [`MAX_CHUNK_SIZE`], whitespace before the size,
 //! obs-fold in trailers), because a disagreement between us and the server is a smuggling
 //! vector.
 
@@ -160,6 +160,7 @@ impl ChunkedDecoder {
                     .size
                     .checked_mul(16)
                     .and_then(|s| s.checked_add(u64::from(digit)))
+                    .filter(|&size| size <= MAX_CHUNK_SIZE)
                     .ok_or(HttpError::ChunkSizeOverflow { at })?;
                 State::Size
             }
@@ -205,6 +206,11 @@ impl ChunkedDecoder {
     }
 }
 
+/// The largest chunk size accepted: 2^52 - 1, as HAProxy, so that no size we forward can be
+/// misread by a peer that keeps integers in doubles (HAProxy `include/haproxy/h1.h`,
+/// `h1_parse_chunk_size`: "Don't get more than 13 hexa-digit").
+pub const MAX_CHUNK_SIZE: u64 = (1 << 52) - 1;
+
 fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -233,12 +239,12 @@ mod tests {
     #[test]
     fn size_overflow_is_refused() {
         assert_eq!(
-            walk(b"10000000000000000\r\n"),
-            Err(HttpError::ChunkSizeOverflow { at: 16 })
+            walk(b"10000000000000\r\n"),
+            Err(HttpError::ChunkSizeOverflow { at: 13 })
         );
-        // The largest size that fits is accepted (and then waits for its data).
-        let adv = walk(b"ffffffffffffffff\r\nab").unwrap();
+        // The largest size accepted is taken (and then waits for its data).
+        let adv = walk(b"fffffffffffff\r\nab").unwrap();
         assert!(!adv.done);
-        assert_eq!(adv.consumed, 20);
+        assert_eq!(adv.consumed, 17);
     }
 }

@@ -31,19 +31,21 @@ pub enum HttpError {
     DuplicateContentLength,
     /// A `Content-Length` that is not 1*DIGIT or does not fit in 64 bits.
     InvalidContentLength,
-    /// A `Transfer-Encoding` whose final coding is not `chunked`, that names `chunked` twice,
-    /// or that has an empty element.
+    /// A `Transfer-Encoding` that is not exactly one `chunked` (in any case): another coding,
+    /// `chunked` twice, or an empty element.
     InvalidTransferEncoding,
     /// `Transfer-Encoding` in an HTTP/1.0 message (RFC 9112 §6.1: treat as faulty).
     TransferEncodingInHttp10,
     /// More than one `Host` field in a request (RFC 9112 §3.2).
     DuplicateHost,
+    /// An HTTP/1.1 request without a `Host` field (RFC 9112 §3.2: answer 400).
+    MissingHost,
     /// A chunk-size line that is not `1*HEXDIG [ext] CRLF`; `at` is the offset in the body.
     BadChunkSize {
         /// Byte offset of the offending byte from the start of the body.
         at: u64,
     },
-    /// A chunk size that does not fit in 64 bits.
+    /// A chunk size above [`MAX_CHUNK_SIZE`](super::chunked::MAX_CHUNK_SIZE), 2^52 - 1.
     ChunkSizeOverflow {
         /// Byte offset of the offending digit from the start of the body.
         at: u64,
@@ -126,13 +128,14 @@ impl fmt::Display for HttpError {
             HttpError::DuplicateContentLength => f.write_str("more than one Content-Length"),
             HttpError::InvalidContentLength => f.write_str("invalid Content-Length"),
             HttpError::InvalidTransferEncoding => {
-                f.write_str("Transfer-Encoding does not end in a single chunked")
+                f.write_str("Transfer-Encoding is not exactly chunked")
             }
             HttpError::TransferEncodingInHttp10 => f.write_str("Transfer-Encoding in HTTP/1.0"),
             HttpError::DuplicateHost => f.write_str("more than one Host"),
+            HttpError::MissingHost => f.write_str("no Host in an HTTP/1.1 request"),
             HttpError::BadChunkSize { at } => write!(f, "bad chunk size at body offset {at}"),
             HttpError::ChunkSizeOverflow { at } => {
-                write!(f, "chunk size overflows at body offset {at}")
+                write!(f, "chunk size above 2^52-1 at body offset {at}")
             }
             HttpError::ChunkLineTooLong { at } => {
                 write!(f, "chunk-size line too long at body offset {at}")

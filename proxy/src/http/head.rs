@@ -267,12 +267,14 @@ impl Head {
                     if coding.is_empty() || !coding.iter().all(|&b| is_tchar(b)) {
                         return Err(HttpError::InvalidTransferEncoding);
                     }
-                    // Nothing may follow `chunked`: a second `chunked` or any other coding
-                    // after it means the sender and some other hop disagree on the framing.
-                    if chunked {
+                    // Exactly one coding, `chunked`: a second `chunked` means the sender and
+                    // some other hop disagree on the framing, and any other coding is one this
+                    // proxy does not decode, so it could not vouch for the next hop's reading
+                    // of it (RFC 9112 §6.1 lets a server refuse codings it does not know).
+                    if chunked || !eq_ignore_case(coding, b"chunked") {
                         return Err(HttpError::InvalidTransferEncoding);
                     }
-                    chunked = eq_ignore_case(coding, b"chunked");
+                    chunked = true;
                 }
             } else if eq_ignore_case(name.as_bytes(), b"host") {
                 hosts += 1;
@@ -297,15 +299,15 @@ impl Head {
             if self.version == Version::Http10 {
                 return Err(HttpError::TransferEncodingInHttp10);
             }
-            // A final coding other than chunked leaves the length unknown; for a request that
-            // is a 400 (RFC 9112 §6.3 item 4) and we refuse the response the same way rather
-            // than guess, as the issue asks.
-            if !chunked {
-                return Err(HttpError::InvalidTransferEncoding);
-            }
         }
-        if self.direction == Direction::Request && hosts > 1 {
-            return Err(HttpError::DuplicateHost);
+        if self.direction == Direction::Request {
+            if hosts > 1 {
+                return Err(HttpError::DuplicateHost);
+            }
+            // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
+            if hosts == 0 && self.version == Version::Http11 {
+                return Err(HttpError::MissingHost);
+            }
         }
         self.content_length = content_length;
         self.chunked = chunked;

@@ -34,8 +34,10 @@
 //! whitespace before the colon, CR/LF/NUL in a value, obs-fold); the version is not
 //! HTTP/1.0 or 1.1 (HTTP/0.9 included); `Content-Length` and `Transfer-Encoding` both appear;
 //! `Content-Length` is repeated (even with the same value), a list, or not digits;
-//! `Transfer-Encoding` does not end in exactly one `chunked` or appears in HTTP/1.0; a request
-//! has two `Host` fields; a chunk size is not hex, overflows 64 bits or is followed by
+//! `Transfer-Encoding` is not exactly one `chunked` (any other coding is one we do not
+//! decode; `chunked` is forwarded in that one spelling) or appears in HTTP/1.0; a request has
+//! two `Host` fields, or an HTTP/1.1 request none; a chunk size is not hex, is above
+//! [`MAX_CHUNK_SIZE`] (2^52 - 1, as HAProxy) or is followed by
 //! anything but extensions and CRLF; chunk data is not followed by CRLF; a trailer is
 //! malformed. HAProxy itself tolerates some of these (it drops `Content-Length` when
 //! `Transfer-Encoding` is present, and merges identical `Content-Length` values); this engine
@@ -57,7 +59,7 @@
 //! let mut out = [0u8; 8192];
 //!
 //! // Client -> proxy: a request with a body, and a pipelined request behind it.
-//! let mut rx: &[u8] = b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\n\r\n";
+//! let mut rx: &[u8] = b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\nHost: a\r\n\r\n";
 //! loop {
 //!     let step = client.read(rx).unwrap(); // Err(e): send responses::error_response(e.status(Direction::Request))
 //!     match step.event {
@@ -83,7 +85,7 @@
 //!     }
 //! }
 //! assert!(to_server.starts_with(b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nX-Env: prod\r\n\r\nabc"));
-//! assert_eq!(rx, b"GET / HTTP/1.1\r\n\r\n"); // waits in the socket until the response is done
+//! assert_eq!(rx, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"); // waits in the socket until the response is done
 //!
 //! // Server -> proxy: the response.
 //! let mut rx: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -133,7 +135,7 @@ mod rewrite;
 mod token;
 
 pub use body::{BodyChunk, BodyLength, BodyReader};
-pub use chunked::{Advance, ChunkedDecoder};
+pub use chunked::{Advance, ChunkedDecoder, MAX_CHUNK_SIZE};
 pub use conn::{
     ClientSide, HttpMode, Next, Persist, Persistence, ServerSide, plan_request, plan_response,
 };

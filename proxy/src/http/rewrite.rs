@@ -6,7 +6,8 @@
 //! this order:
 //!
 //! 1. the start line, unchanged;
-//! 2. the original fields that survive, in their order and spelling: hop-by-hop fields
+//! 2. the original fields that survive, in their order and spelling (but `Transfer-Encoding`,
+//!    which goes on as exactly `chunked`): hop-by-hop fields
 //!    (`Connection`, `Keep-Alive`, `Proxy-Connection`, `Upgrade` unless upgrading, and every
 //!    field the `Connection` header names) are dropped, as are fields deleted by a later
 //!    `del-header`/`set-header`; persistence cookies are edited on the way;
@@ -203,13 +204,27 @@ fn write_added(ops: &[HeaderOp<'_>], out: &mut Out<'_>) {
 
 /// True when the message will carry a `name` field after the rules.
 fn has_field_after_ops(head: &Head, ops: &[HeaderOp<'_>], name: &str) -> bool {
-    let original = head.header(name).is_some() && !ops.iter().any(|op| op.removes(name));
+    // A field the `Connection` header names is dropped as hop-by-hop: it does not count.
+    let original = head.header(name).is_some()
+        && !is_hop_by_hop(head, name)
+        && !ops.iter().any(|op| op.removes(name));
     let added = ops.iter().enumerate().any(|(i, op)| {
         matches!(op, HeaderOp::Add { .. } | HeaderOp::Set { .. })
             && eq_ignore_case(op.name().as_bytes(), name.as_bytes())
             && added_survives(ops, i)
     });
     original || added
+}
+
+/// The value a surviving field is forwarded with: its own, except `Transfer-Encoding`, which
+/// the parser has checked is one `chunked` in some spelling, and which goes on as exactly
+/// `chunked` so that no later parser can read it differently.
+fn forwarded_value<'v>(name: &str, value: &'v [u8]) -> &'v [u8] {
+    if eq_ignore_case(name.as_bytes(), b"transfer-encoding") {
+        b"chunked"
+    } else {
+        value
+    }
 }
 
 /// Writes the request head for the server into `out`; returns its length.
@@ -251,7 +266,7 @@ pub fn write_request(
                     out.put(b"\r\n");
                 }
             }
-            _ => out.field(name.as_bytes(), value),
+            _ => out.field(name.as_bytes(), forwarded_value(name, value)),
         }
     }
     write_added(rewrite.ops, &mut out);
@@ -304,7 +319,7 @@ pub fn write_response(
                     }
                 }
             }
-            _ => out.field(name.as_bytes(), value),
+            _ => out.field(name.as_bytes(), forwarded_value(name, value)),
         }
     }
     write_added(rewrite.ops, &mut out);
