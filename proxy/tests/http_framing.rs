@@ -367,3 +367,43 @@ fn expect_continue_only_counts_in_http11() {
         request(b"PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").unwrap();
     assert!(!side.request().expects_continue());
 }
+
+#[test]
+fn request_targets_must_have_one_of_the_forms_rfc_9112_defines() {
+    // RFC 9112 §3.2: origin-form (`/path?query`), absolute-form (`http://host/path`),
+    // authority-form (CONNECT only) and asterisk-form (OPTIONS only).
+    for (method, target) in [
+        ("GET", "/"),
+        ("GET", "/a/b?c=d&e"),
+        ("GET", "http://example.test/x"),
+        ("GET", "HTTPS://example.test"),
+        ("OPTIONS", "*"),
+        ("CONNECT", "example.test:443"),
+        ("CONNECT", "[2001:db8::1]:443"),
+        // Origin-form allows empty segments; `http-request normalize-uri` is what merges them.
+        ("GET", "//admin/"),
+    ] {
+        let head = format!("{method} {target} HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        assert!(request(head.as_bytes()).is_ok(), "{method} {target}");
+    }
+    for (method, target) in [
+        ("GET", "x"),
+        ("GET", "admin/"),
+        ("GET", "*"),
+        ("GET", "example.test:80"),
+        ("OPTIONS", "*x"),
+        ("CONNECT", "/"),
+        ("CONNECT", "example.test"),
+        ("GET", "http:/x"),
+        ("GET", "1http://x"),
+        // A fragment is never sent (RFC 9110 §4.2.5); HAProxy refuses it since CVE-2023-45539.
+        ("GET", "/x#frag"),
+        ("GET", "/#"),
+        ("GET", "http://example.test/#x"),
+    ] {
+        let head = format!("{method} {target} HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        let error = request_error(head.as_bytes());
+        assert_eq!(error, HttpError::InvalidTarget, "{method} {target}");
+        assert_eq!(error.status(Direction::Request), 400);
+    }
+}

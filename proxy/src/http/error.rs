@@ -40,6 +40,9 @@ pub enum HttpError {
     DuplicateHost,
     /// An HTTP/1.1 request without a `Host` field (RFC 9112 §3.2: answer 400).
     MissingHost,
+    /// A request target in none of the forms RFC 9112 §3.2 defines for its method, or with a
+    /// fragment (`#`).
+    InvalidTarget,
     /// A chunk-size line that is not `1*HEXDIG [ext] CRLF`; `at` is the offset in the body.
     BadChunkSize {
         /// Byte offset of the offending byte from the start of the body.
@@ -133,6 +136,7 @@ impl fmt::Display for HttpError {
             HttpError::TransferEncodingInHttp10 => f.write_str("Transfer-Encoding in HTTP/1.0"),
             HttpError::DuplicateHost => f.write_str("more than one Host"),
             HttpError::MissingHost => f.write_str("no Host in an HTTP/1.1 request"),
+            HttpError::InvalidTarget => f.write_str("request target of no valid form"),
             HttpError::BadChunkSize { at } => write!(f, "bad chunk size at body offset {at}"),
             HttpError::ChunkSizeOverflow { at } => {
                 write!(f, "chunk size above 2^52-1 at body offset {at}")

@@ -207,6 +207,7 @@ impl Head {
                 else {
                     return Err(HttpError::Syntax(super::error::SyntaxError::Token));
                 };
+                check_target(method, target.as_bytes())?;
                 let start = StartLine::Request {
                     method: Span::of(buf, method.as_bytes()),
                     target: Span::of(buf, target.as_bytes()),
@@ -436,6 +437,54 @@ impl Head {
 }
 
 /// `Content-Length = 1*DIGIT` (RFC 9110 §8.6). A list (`42, 42`) counts as a duplicate.
+/// RFC 9112 §3.2: a request target is in origin-form (`/path?query`), absolute-form
+/// (`scheme://authority/path`), authority-form (`host:port`, CONNECT only) or asterisk-form
+/// (`*`, OPTIONS only). Anything else, and any fragment (RFC 9110 §4.2.5: a fragment is never
+/// sent; HAProxy refuses `#` since its fix for CVE-2023-45539), is a 400: a target that is not
+/// what it seems is how path ACLs are bypassed. httparse has already refused bytes outside
+/// the URI character set.
+fn check_target(method: &str, target: &[u8]) -> Result<(), HttpError> {
+    if target.contains(&b'#') {
+        return Err(HttpError::InvalidTarget);
+    }
+    let valid = match (method, target) {
+        ("OPTIONS", b"*") => true,
+        ("CONNECT", _) => is_authority_form(target),
+        (_, [b'/', ..]) => true,
+        _ => is_absolute_form(target),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(HttpError::InvalidTarget)
+    }
+}
+
+/// `scheme "://" …`, the scheme `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )` (RFC 3986 §3.1).
+fn is_absolute_form(target: &[u8]) -> bool {
+    let Some(colon) = target.windows(3).position(|w| w == b"://") else {
+        return false;
+    };
+    let scheme = &target[..colon];
+    scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+}
+
+/// `host ":" port` with a non-empty host and a decimal port (RFC 9112 §3.2.3).
+fn is_authority_form(target: &[u8]) -> bool {
+    let Some(colon) = target.iter().rposition(|&b| b == b':') else {
+        return false;
+    };
+    let (host, port) = (&target[..colon], &target[colon + 1..]);
+    !host.is_empty()
+        && !host.contains(&b'/')
+        && !port.is_empty()
+        && port.len() <= 5
+        && port.iter().all(u8::is_ascii_digit)
+}
+
 fn parse_content_length(value: &[u8]) -> Result<u64, HttpError> {
     let value = trim_ows(value);
     if value.contains(&b',') {
