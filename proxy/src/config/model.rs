@@ -708,9 +708,16 @@ impl Condition {
 }
 
 impl Matcher {
-    /// Whether a string sample (path, header value, method) matches; `None` means the sample
-    /// does not exist (e.g. the header is absent), which matches nothing.
+    /// Whether a string sample (path, method) matches; `None` means the sample does not exist,
+    /// which matches nothing.
     pub fn matches_str(&self, sample: Option<&str>) -> bool {
+        self.matches_bytes(sample.map(str::as_bytes))
+    }
+
+    /// Whether a sample matches as the bytes it is: header values may hold any octet
+    /// (RFC 9110 §5.5 obs-text), and a value that is not UTF-8 must still be compared, or an
+    /// attacker's `\xff` would hide it from a `deny` rule. `None` matches nothing.
+    pub fn matches_bytes(&self, sample: Option<&[u8]>) -> bool {
         match (self, sample) {
             (_, None) | (Matcher::Ip(_), Some(_)) => false,
             (Matcher::Found, Some(_)) => true,
@@ -723,7 +730,7 @@ impl Matcher {
                 Some(sample),
             ) => patterns
                 .iter()
-                .any(|p| kind.matches(sample.as_bytes(), p.as_bytes(), *ignore_case)),
+                .any(|p| kind.matches(sample, p.as_bytes(), *ignore_case)),
         }
     }
 

@@ -57,11 +57,11 @@ pub fn test_matches(test: &AclTest, req: &RequestView<'_>) -> bool {
             let Some(head) = req.head else {
                 return false;
             };
-            // hdr() sees each comma-separated value of each field on its own (manual 7.3.6).
+            // hdr() sees each comma-separated value of each field on its own (manual 7.3.6),
+            // as bytes: a value that is not UTF-8 is matched, not skipped.
             head.headers_named(name)
                 .flat_map(|v| v.split(|&b| b == b','))
-                .filter_map(|v| core::str::from_utf8(v).ok())
-                .any(|v| test.matcher.matches_str(Some(v.trim())))
+                .any(|v| test.matcher.matches_bytes(Some(v.trim_ascii())))
         }
     }
 }
@@ -285,6 +285,18 @@ mod tests {
             "203.0.113.9",
         );
         assert_eq!(got, [("lan".to_string(), false), ("get".to_string(), true)]);
+    }
+
+    #[test]
+    fn header_acls_match_bytes_that_are_not_utf8() {
+        // A value is matched as the bytes it is: an attacker's `\xff` must not hide a match.
+        let got = acl_results(
+            " acl scanner hdr_sub(user-agent) -i sqlmap\n acl odd hdr_beg(x-odd) ab",
+            b"GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: sqlmap\xff/1.0\r\nX-Odd: ab\xfe\r\n\r\n",
+            "192.0.2.1",
+        );
+        assert_eq!(got[0], ("scanner".to_string(), true));
+        assert_eq!(got[1], ("odd".to_string(), true));
     }
 
     #[test]
