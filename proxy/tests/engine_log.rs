@@ -174,3 +174,21 @@ fn dontlognull_skips_empty_connections() {
     assert_eq!(status(&h.get(FRONT, "/")), 200);
     assert_eq!(lines(&mut h).len(), 1);
 }
+
+#[test]
+fn the_logged_request_line_cannot_forge_or_hide_text() {
+    // A backslash and a Unicode line separator (U+2028, which some log viewers break lines at)
+    // reach the log only as `#XX` codes, as HAProxy encodes the request line.
+    let mut h = harness("log 10.0.9.9:514 local0", "option httplog");
+    let r = h.get(FRONT, "/a\\b\u{2028}c");
+    assert_eq!(status(&r), 200, "{r}");
+    let logs = lines(&mut h);
+    let line = logs
+        .iter()
+        .find(|l| l.contains("\"GET "))
+        .expect("traffic line");
+    assert!(
+        line.ends_with("\"GET /a#5Cb#E2#80#A8c HTTP/1.1\""),
+        "{line}"
+    );
+}

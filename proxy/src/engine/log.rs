@@ -172,6 +172,22 @@ pub fn frame(out: &mut String, target: &LogTarget, level: Level, at: Civil, mess
     }
 }
 
+/// Appends `text` to a log line with every byte that could forge, hide or break log text
+/// written as `#` and two hex digits: control bytes (below 32, and 127), every byte of a
+/// non-ASCII character (so U+2028 and other line or bidi controls cannot reach a log viewer),
+/// `"` (it ends a quoted field), `#` (the escape itself) and `\`. HAProxy encodes its request
+/// line the same way (`src/log.c`, `init_log`: the URL encoding map of bytes below 32 or from
+/// 127, `"` and `#`); `\` is ours, for syslog parsers that unescape it.
+pub fn push_encoded(out: &mut String, text: &str) {
+    for &byte in text.as_bytes() {
+        if !(0x20..0x7f).contains(&byte) || matches!(byte, b'"' | b'#' | b'\\') {
+            let _ = write!(out, "#{byte:02X}");
+        } else {
+            out.push(char::from(byte));
+        }
+    }
+}
+
 /// Everything a traffic log line reports about one session or transaction.
 #[derive(Debug, Clone)]
 pub struct TrafficRecord<'a> {
@@ -278,14 +294,7 @@ impl TrafficRecord<'_> {
         }
         self.suffix(out);
         out.push_str(" \"");
-        for c in self.request_line.chars() {
-            // The request line was validated by the parser; quotes are escaped as HAProxy's
-            // `+Q` does.
-            if c == '"' {
-                out.push('\\');
-            }
-            out.push(c);
-        }
+        push_encoded(out, self.request_line);
         out.push('"');
     }
 
@@ -318,5 +327,21 @@ mod tests {
         assert_eq!((epoch.year, epoch.month, epoch.day), (1970, 1, 1));
         let leap = Civil::from_unix_millis(951_782_400_000); // 2000-02-29
         assert_eq!((leap.year, leap.month, leap.day), (2000, 2, 29));
+    }
+
+    #[test]
+    fn log_text_is_encoded_byte_by_byte() {
+        let mut out = String::new();
+        push_encoded(
+            &mut out,
+            "GET /a b?c=\"d\"#e\\f\u{1b}[2J\u{7f}\u{2028}\u{e9}\t\r\n HTTP/1.1",
+        );
+        assert_eq!(
+            out,
+            "GET /a b?c=#22d#22#23e#5Cf#1B[2J#7F#E2#80#A8#C3#A9#09#0D#0A HTTP/1.1"
+        );
+        out.clear();
+        push_encoded(&mut out, "plain text: 200 OK");
+        assert_eq!(out, "plain text: 200 OK");
     }
 }

@@ -452,7 +452,11 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
                     let _ = write!(line, ", code: {code}");
                 }
                 if let Some(info) = outcome.info() {
-                    let _ = write!(line, ", info: \"{info}\"");
+                    // The server wrote the reason: it reaches syslog and the console only
+                    // encoded (`log::push_encoded`).
+                    line.push_str(", info: \"");
+                    log::push_encoded(line, info);
+                    line.push('"');
                 }
                 let _ = write!(line, ", check duration: {}ms. ", duration.as_millis());
                 let level = match transition {
