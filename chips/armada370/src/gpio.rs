@@ -5,7 +5,7 @@
 //! `armada-370-mirabox.dts` (LEDs on gpio1 31, gpio2 0, gpio2 1, all `GPIO_ACTIVE_LOW`). The MPP
 //! pin mux must select GPIO for those pins; the stock U-Boot does (checklist item).
 
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::Bus;
 
 const DATA_OUT: usize = 0x00;
 const IO_CONF: usize = 0x04;
@@ -15,17 +15,6 @@ const DATA_IN: usize = 0x10;
 /// One GPIO bank.
 pub struct GpioBank<B: Bus> {
     bus: B,
-}
-
-impl GpioBank<Mmio> {
-    /// The bank at absolute address `base` (`map::unit(map::GPIO_OFFSETS[n])`).
-    ///
-    /// # Safety
-    /// `base` must be a GPIO bank window mapped as device memory and owned by the caller.
-    pub unsafe fn new_mmio(base: usize) -> Self {
-        // SAFETY: forwarded to the caller.
-        GpioBank::new(unsafe { Mmio::new(base, 0x40) })
-    }
 }
 
 impl<B: Bus> GpioBank<B> {

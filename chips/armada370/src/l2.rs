@@ -15,7 +15,7 @@
 //! `__dma_page_dev_to_cpu`): before DMA reads memory, clean L1 first, then L2; before the CPU
 //! reads DMA-written memory, invalidate L2 first, then L1. [`crate::cache::CachedDma`] does that.
 
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::Bus;
 
 /// L2 line size.
 pub const LINE: usize = 32;
@@ -55,18 +55,6 @@ impl RangeOp {
 /// The Aurora L2 controller.
 pub struct AuroraL2<B: Bus> {
     bus: B,
-}
-
-impl AuroraL2<Mmio> {
-    /// The controller at absolute address `base` (`map::unit(map::L2_OFFSET)`).
-    ///
-    /// # Safety
-    /// `base` must be the Aurora register window, mapped as device memory; nothing else may
-    /// issue range operations concurrently (the base/operation register pair is not atomic).
-    pub unsafe fn new_mmio(base: usize) -> Self {
-        // SAFETY: forwarded to the caller.
-        AuroraL2::new(unsafe { Mmio::new(base, 0x1000) })
-    }
 }
 
 impl<B: Bus> AuroraL2<B> {

@@ -12,7 +12,7 @@
 //! how much RAM there is (the Mirabox has 1 GiB as two 512 MiB chip selects; its mainline DTS
 //! wrongly says 512 MiB).
 
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::Bus;
 
 /// Number of CPU decoding windows on Armada 370/XP.
 pub const CPU_WINDOWS: usize = 20;
@@ -95,16 +95,6 @@ pub fn cpu_window<B: Bus>(windows: &B, index: usize) -> Option<CpuWindow> {
         base: windows.read(off + 4) & 0xFFFF_0000,
         size: (u64::from(ctrl >> 16) + 1) << 16,
     })
-}
-
-/// Convenience over the hardware: the DRAM windows after the stock U-Boot.
-///
-/// # Safety
-/// `internal_regs` must be the mapped internal-register window.
-pub unsafe fn read_dram_windows(internal_regs: usize) -> [Option<DramWindow>; DRAM_CHIP_SELECTS] {
-    // SAFETY: forwarded to the caller; 0x20180..0x201A0 are the SDRAM window registers.
-    let bus = unsafe { Mmio::new(internal_regs + crate::map::MBUS_SDRAM_OFFSET, 0x20) };
-    dram_windows(&bus)
 }
 
 #[cfg(test)]

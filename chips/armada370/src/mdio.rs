@@ -6,7 +6,7 @@
 //! and `armada-370-xp.dtsi` (`mdio@72004`: one register inside port 0's window). Clause 22 only.
 
 use hil::mdio::{Mdio, MdioError, check_address};
-use hil::mmio::{Bus, Mmio, RegDef, poll_until, reg};
+use hil::mmio::{Bus, RegDef, poll_until, reg};
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::register_bitfields;
 
@@ -34,17 +34,6 @@ const SMI_REG: RegDef<SMI::Register> = RegDef::at(0);
 /// The SMI register (its bus covers the single register at offset 0).
 pub struct Smi<B: Bus> {
     bus: B,
-}
-
-impl Smi<Mmio> {
-    /// The SMI register at absolute address `addr` (`map::unit(map::SMI_OFFSET)`).
-    ///
-    /// # Safety
-    /// `addr` must be the SMI register, mapped as device memory, and this `Smi` its only user.
-    pub unsafe fn new_mmio(addr: usize) -> Self {
-        // SAFETY: forwarded to the caller.
-        Smi::new(unsafe { Mmio::new(addr, 4) })
-    }
 }
 
 impl<B: Bus> Smi<B> {

@@ -18,7 +18,7 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::map::irq::MAX_PER_CPU;
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::Bus;
 use hil::{InterruptController, IrqNumber};
 
 /// Main block: control (bits 11..2 = number of interrupts).
@@ -47,36 +47,6 @@ pub struct Mpic<M: Bus, C: Bus> {
     sources: AtomicU32,
 }
 
-impl Mpic<Mmio, Mmio> {
-    /// The MPIC of the SoC whose internal registers are at `internal_regs`.
-    ///
-    /// # Safety
-    /// `internal_regs` must be the mapped internal-register window and nothing else may drive
-    /// the MPIC.
-    pub unsafe fn new_mmio(internal_regs: usize) -> Self {
-        // SAFETY: forwarded to the caller.
-        let mpic = unsafe { Self::at(internal_regs) };
-        mpic.probe();
-        mpic
-    }
-
-    /// As [`Mpic::new_mmio`] but touching no register, so it can initialise a `static`; the
-    /// number of sources is read by [`Mpic::init`] (until then every number below 1024 is
-    /// accepted).
-    ///
-    /// # Safety
-    /// As [`Mpic::new_mmio`].
-    pub const unsafe fn at(internal_regs: usize) -> Self {
-        // SAFETY: forwarded to the caller; offsets from `map`.
-        unsafe {
-            Mpic::unprobed(
-                Mmio::new(internal_regs + crate::map::MPIC_MAIN_OFFSET, 0x1D0),
-                Mmio::new(internal_regs + crate::map::MPIC_PERCPU_OFFSET, 0x58),
-            )
-        }
-    }
-}
-
 impl<M: Bus, C: Bus> Mpic<M, C> {
     /// Wraps the buses and reads the number of sources.
     pub fn new(main: M, cpu: C) -> Self {
@@ -85,7 +55,8 @@ impl<M: Bus, C: Bus> Mpic<M, C> {
         mpic
     }
 
-    /// Wraps the buses without touching them (see [`Mpic::at`]).
+    /// Wraps the buses without touching them, so [`crate::Peripherals::take`] reads nothing;
+    /// until [`Mpic::init`] reads the number of sources every number below 1024 is accepted.
     pub const fn unprobed(main: M, cpu: C) -> Self {
         Mpic {
             main,

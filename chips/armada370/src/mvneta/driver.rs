@@ -44,7 +44,7 @@ use super::descriptors::*;
 use super::registers::*;
 use crate::mbus::{DRAM_TARGET, DramWindow};
 use hil::mdio::Mdio;
-use hil::mmio::{Bus, Mmio, Reg, RegDef, poll_until, reg};
+use hil::mmio::{Bus, Reg, RegDef, poll_until, reg};
 use mii::{Phy, PhyError};
 
 /// Largest frame sent or delivered, header included, FCS excluded.
@@ -218,26 +218,6 @@ pub struct Mvneta<B: Bus, D: DmaMemory, M: Mdio> {
 // SAFETY: the driver exclusively owns its `PortMemory` (constructor contracts) and its bus; moving
 // it to another context moves that ownership. It is not `Sync`.
 unsafe impl<B: Bus + Send, D: DmaMemory + Send, M: Mdio + Send> Send for Mvneta<B, D, M> {}
-
-impl<D: DmaMemory, M: Mdio> Mvneta<Mmio, D, M> {
-    /// Brings up the port whose registers are at absolute address `base`
-    /// (`map::unit(map::ETH0_OFFSET)` or `map::unit(map::ETH1_OFFSET)`).
-    ///
-    /// # Safety
-    /// `base` must be an mvneta port window mapped as device memory and used by nobody else;
-    /// `mem` must be identity-mapped DRAM that `dma` describes.
-    pub unsafe fn new_mmio(
-        base: usize,
-        dma: D,
-        phy: Option<Phy<M>>,
-        mem: &'static mut PortMemory,
-        config: Config,
-    ) -> Result<Self, NetaError> {
-        // SAFETY: forwarded to the caller.
-        let bus = unsafe { Mmio::new(base, crate::map::ETH_WINDOW_LEN) };
-        Self::new(bus, dma, phy, mem, config)
-    }
-}
 
 impl<B: Bus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
     /// Brings up the port behind `bus` with rings and buffers in `mem`.
