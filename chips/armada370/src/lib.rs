@@ -213,4 +213,11 @@ mod tests {
         );
         assert_eq!(smi - map::ETH0_OFFSET, mvneta::registers::SMI);
     }
+
+    #[cfg(feature = "defmt")]
+    #[test]
+    fn the_errors_are_defmt_format() {
+        fn format<T: defmt::Format>() {}
+        format::<mvneta::NetaError>();
+    }
 }

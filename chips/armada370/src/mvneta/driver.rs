@@ -130,11 +130,15 @@ impl Default for Config {
 
 /// Why bring-up failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum NetaError {
     /// A configuration value is out of range (which one is named).
     InvalidConfig(&'static str),
     /// Neither the configuration nor the MAC registers held a usable unicast address.
-    NoMacAddress(MacAddress),
+    NoMacAddress(
+        // `nic` has no defmt dependency; its `Debug` names the six octets.
+        #[cfg_attr(feature = "defmt", defmt(Debug2Format))] MacAddress,
+    ),
     /// The DMA memory is not reachable by the device (outside RAM or the DRAM windows).
     DmaUnreachable,
     /// GMAC_CTRL_2.PORT_RESET did not clear.
