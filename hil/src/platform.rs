@@ -79,3 +79,17 @@ pub trait Watchdog: Sync {
     /// Disarms it, before a deliberate halt or power-off.
     fn stop(&self);
 }
+
+/// Masks interrupts and sleeps for good: how a [`Power`] implementation ends when the hardware
+/// acts on its request asynchronously, or when the board cannot switch itself off (the
+/// kernel's own `halt` does the same). On the host (tests) it spins.
+pub fn halt() -> ! {
+    #[cfg(target_arch = "arm")]
+    aarch32_cpu::interrupt::disable();
+    loop {
+        #[cfg(target_arch = "arm")]
+        aarch32_cpu::asm::wfi();
+        #[cfg(not(target_arch = "arm"))]
+        core::hint::spin_loop();
+    }
+}

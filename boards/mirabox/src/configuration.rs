@@ -3,8 +3,8 @@
 //!
 //! The slot ([`SLOT`]) is 256 KiB at 0x00F0_0000 (15 MiB): clear of the image (from 0x8000, at
 //! most 6 MiB - 32 KiB, `linker/mirabox.x`), of U-Boot itself (0x0060_0000..0x006B_0000), of the
-//! usual uImage load address 0x0200_0000, and kept out of the heap by [`crate::PLATFORM`]'s
-//! reserved list. It is as large as the largest configuration the parser accepts
+//! usual uImage load address 0x0200_0000, and kept out of the heap by the platform's
+//! reserved list (`memory_map::RESERVED`). It is as large as the largest configuration the parser accepts
 //! (`proxy::config::limits::MAX_CONFIG_BYTES`).
 //!
 //! Format (`kernel::config_slot`): a big-endian 32-bit length, twelve zero bytes, the

@@ -17,7 +17,7 @@
 //!   chip select 0), with L1 + Aurora L2 maintenance by [`CachedDma`]; the L2 takes part only if
 //!   U-Boot left it enabled, as the firmware never turns it on itself.
 //! - MBus DMA windows: the DRAM chip-select windows U-Boot programmed, read back from the SoC.
-//! - TCLK (for RX interrupt coalescing) from the sample-at-reset straps.
+//! - TCLK (for RX interrupt coalescing) from the sample-at-reset straps (the system controller).
 //! - The MAC address U-Boot left in the port's registers ([`mvneta::Config::mac_address`] is
 //!   `None`): U-Boot writes it when it uses the port, e.g. for the `tftpboot` of the image.
 //! - RGMII delays as U-Boot set them (`RgmiiDelays::KeepBootloader`): the PHY is never reset.
@@ -28,7 +28,6 @@ use armada370::l2::AuroraL2;
 use armada370::mbus::{self, DramWindow};
 use armada370::mdio::Smi;
 use armada370::mvneta::{self, Mvneta, NetaError, PortMemory};
-use armada370::{map, sar};
 use hil::mmio::Mmio;
 use kernel::kprintln;
 use mii::{Phy, PhyConfig, RgmiiDelays};
@@ -44,6 +43,20 @@ pub type MiraboxPhy = Phy<&'static Smi<Mmio>>;
 /// eth0's driver.
 pub type Eth0 = Mvneta<Mmio, CachedDma<Armv7L1, Mmio>, &'static Smi<Mmio>>;
 
+/// The units the ports need, from `armada370::Peripherals`.
+pub struct Units {
+    /// The SMI master.
+    pub smi: Smi<Mmio>,
+    /// eth0's register window.
+    pub eth0: Mmio,
+    /// The Aurora L2, maintained for DMA if U-Boot left it on.
+    pub l2: AuroraL2<Mmio>,
+    /// The MBus SDRAM window registers.
+    pub sdram_windows: Mmio,
+    /// TCLK (`SystemController::tclk_hz`).
+    pub tclk_hz: u32,
+}
+
 /// What came up.
 pub struct Ports {
     /// eth0, ready for the network stack; `None` if it could not be brought up (logged).
@@ -54,13 +67,18 @@ pub struct Ports {
 
 /// Brings up eth0 and probes eth1's PHY. Call once, after `kernel::boot` (the kernel has
 /// mapped the internal registers as device memory).
-pub fn bring_up() -> Ports {
-    // SAFETY: the SMI register is inside the internal-register window the kernel mapped as
-    // device memory; this `Smi` is its only user (both PHY drivers go through it, from the main
-    // loop only).
-    let smi: &'static Smi<Mmio> = SMI.init(unsafe { Smi::new_mmio(map::unit(map::SMI_OFFSET)) });
+pub fn bring_up(units: Units) -> Ports {
+    let Units {
+        smi,
+        eth0,
+        l2,
+        sdram_windows,
+        tclk_hz,
+    } = units;
+    // Both PHY drivers share the master, from the main loop only.
+    let smi: &'static Smi<Mmio> = SMI.init(smi);
     let [eth0_phy_address, eth1_phy_address] = crate::wiring::PHY_ADDRESSES;
-    let eth0 = match bring_up_eth0(smi, eth0_phy_address) {
+    let eth0 = match bring_up_eth0(eth0, smi, eth0_phy_address, l2, &sdram_windows, tclk_hz) {
         Ok(eth0) => Some(eth0),
         Err(error) => {
             kprintln!("eth0:  not brought up: {:?}", error);
@@ -112,15 +130,17 @@ fn dma_range(dram: &[Option<DramWindow>]) -> Option<DmaWindow> {
     })
 }
 
-fn bring_up_eth0(smi: &'static Smi<Mmio>, phy_address: u8) -> Result<Eth0, NetaError> {
-    let regs = map::INTERNAL_REGS;
-    // SAFETY: the MBus SDRAM window registers and the SAR are read-only here and inside the
-    // mapped internal-register window.
-    let (dram, tclk_hz) = unsafe { (mbus::read_dram_windows(regs), sar::read_tclk_hz(regs)) };
+fn bring_up_eth0(
+    regs: Mmio,
+    smi: &'static Smi<Mmio>,
+    phy_address: u8,
+    l2: AuroraL2<Mmio>,
+    sdram_windows: &Mmio,
+    tclk_hz: u32,
+) -> Result<Eth0, NetaError> {
+    let dram = mbus::dram_windows(sdram_windows);
     let ram = dma_range(&dram).ok_or(NetaError::DmaUnreachable)?;
-    // SAFETY: the Aurora register window is inside the mapped internal-register window; range
-    // operations are issued only by this port's DMA handle, from the main loop.
-    let l2 = unsafe { AuroraL2::new_mmio(map::unit(map::L2_OFFSET)) };
+    // Range operations are issued only by this port's DMA handle, from the main loop.
     let l2 = l2.is_enabled().then_some(l2);
     kprintln!(
         "eth0:  TCLK {} MHz, DMA to {} MiB at 0, L2 {}",
@@ -142,16 +162,6 @@ fn bring_up_eth0(smi: &'static Smi<Mmio>, phy_address: u8) -> Result<Eth0, NetaE
         dram,
         ..mvneta::Config::default()
     };
-    // SAFETY: eth0's register window is inside the mapped internal-register window and driven
-    // by this driver alone; ETH0_MEMORY is taken once, lies in the identity-mapped image inside
-    // chip select 0, which `dma` describes.
-    unsafe {
-        Mvneta::new_mmio(
-            map::unit(map::ETH0_OFFSET),
-            dma,
-            phy,
-            ETH0_MEMORY.take(),
-            config,
-        )
-    }
+    // ETH0_MEMORY lies in the identity-mapped image inside chip select 0, which `dma` covers.
+    Mvneta::new(regs, dma, phy, ETH0_MEMORY.take(), config)
 }

@@ -5,27 +5,21 @@
 //! `armada-370-mirabox.dts` (LEDs on gpio1 31, gpio2 0, gpio2 1, all `GPIO_ACTIVE_LOW`). The MPP
 //! pin mux must select GPIO for those pins; the stock U-Boot does (checklist item).
 
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::{Bus, RegDef, reg};
+use tock_registers::interfaces::{Readable, Writeable};
 
-const DATA_OUT: usize = 0x00;
-const IO_CONF: usize = 0x04;
-const BLINK_EN: usize = 0x08;
-const DATA_IN: usize = 0x10;
+/// Output levels, one bit per line (`GPIO_OUT_OFF`).
+const DATA_OUT: RegDef = RegDef::at(0x00);
+/// Direction, 1 = input (`GPIO_IO_CONF_OFF`).
+const IO_CONF: RegDef = RegDef::at(0x04);
+/// Blink enable (`GPIO_BLINK_EN_OFF`).
+const BLINK_EN: RegDef = RegDef::at(0x08);
+/// Input levels (`GPIO_DATA_IN_OFF`).
+const DATA_IN: RegDef = RegDef::at(0x10);
 
 /// One GPIO bank.
 pub struct GpioBank<B: Bus> {
     bus: B,
-}
-
-impl GpioBank<Mmio> {
-    /// The bank at absolute address `base` (`map::unit(map::GPIO_OFFSETS[n])`).
-    ///
-    /// # Safety
-    /// `base` must be a GPIO bank window mapped as device memory and owned by the caller.
-    pub unsafe fn new_mmio(base: usize) -> Self {
-        // SAFETY: forwarded to the caller.
-        GpioBank::new(unsafe { Mmio::new(base, 0x40) })
-    }
 }
 
 impl<B: Bus> GpioBank<B> {
@@ -34,10 +28,12 @@ impl<B: Bus> GpioBank<B> {
         GpioBank { bus }
     }
 
-    fn update(&self, offset: usize, line: u32, set: bool) {
+    /// Sets or clears `line`'s bit of a one-bit-per-line register, keeping the other lines.
+    fn update(&self, register: RegDef, line: u32, set: bool) {
         let bit = 1u32 << (line & 31);
-        let v = self.bus.read(offset);
-        self.bus.write(offset, if set { v | bit } else { v & !bit });
+        let register = reg(&self.bus, register);
+        let v = register.get();
+        register.set(if set { v | bit } else { v & !bit });
     }
 
     /// Makes `line` (0..32) an output driving `high`, blinking off. The level is set before
@@ -55,7 +51,7 @@ impl<B: Bus> GpioBank<B> {
 
     /// Reads the input level of `line`.
     pub fn read(&self, line: u32) -> bool {
-        self.bus.read(DATA_IN) & (1 << (line & 31)) != 0
+        reg(&self.bus, DATA_IN).get() & (1 << (line & 31)) != 0
     }
 }
 
@@ -102,16 +98,16 @@ mod tests {
     fn active_low_led_drives_the_inverse_level_and_keeps_other_lines() {
         let regs = Regs(RefCell::new([0, 0xFFFF_FFFF, 0xFFFF_FFFF, 0, 0, 0, 0, 0]));
         let mut led = Led::new(GpioBank::new(&regs), 1, true);
-        assert_eq!(regs.0.borrow()[DATA_OUT / 4], 0b10, "off = high");
+        assert_eq!(regs.0.borrow()[DATA_OUT.offset() / 4], 0b10, "off = high");
         assert_eq!(
-            regs.0.borrow()[IO_CONF / 4],
+            regs.0.borrow()[IO_CONF.offset() / 4],
             !0b10,
             "only line 1 became an output"
         );
-        assert_eq!(regs.0.borrow()[BLINK_EN / 4], !0b10);
+        assert_eq!(regs.0.borrow()[BLINK_EN.offset() / 4], !0b10);
         led.set(true);
-        assert_eq!(regs.0.borrow()[DATA_OUT / 4], 0);
+        assert_eq!(regs.0.borrow()[DATA_OUT.offset() / 4], 0);
         led.set(false);
-        assert_eq!(regs.0.borrow()[DATA_OUT / 4], 0b10);
+        assert_eq!(regs.0.borrow()[DATA_OUT.offset() / 4], 0b10);
     }
 }

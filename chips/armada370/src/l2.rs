@@ -15,7 +15,9 @@
 //! `__dma_page_dev_to_cpu`): before DMA reads memory, clean L1 first, then L2; before the CPU
 //! reads DMA-written memory, invalidate L2 first, then L1. [`crate::cache::CachedDma`] does that.
 
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::{Bus, RegDef, reg};
+use tock_registers::interfaces::{Readable, Writeable};
+use tock_registers::register_bitfields;
 
 /// L2 line size.
 pub const LINE: usize = 32;
@@ -24,12 +26,20 @@ pub const MAX_RANGE: usize = 1024;
 /// Range operations must stay within one page of this size.
 pub const PAGE: usize = 4096;
 
-const CONTROL: usize = 0x100;
-const SYNC: usize = 0x700;
-const RANGE_BASE: usize = 0x720;
-const INVALIDATE_RANGE: usize = 0x774;
-const CLEAN_RANGE: usize = 0x7B4;
-const FLUSH_RANGE: usize = 0x7F4;
+register_bitfields![u32,
+    /// L2 control (Linux `cache-l2x0.h` `L2X0_CTRL`: Aurora keeps the L2C-310 layout here).
+    pub CONTROL [
+        /// The L2 is on (`L2X0_CTRL_EN`).
+        ENABLE OFFSET(0) NUMBITS(1) []
+    ]
+];
+
+const CONTROL: RegDef<CONTROL::Register> = RegDef::at(0x100);
+const SYNC: RegDef = RegDef::at(0x700);
+const RANGE_BASE: RegDef = RegDef::at(0x720);
+const INVALIDATE_RANGE: RegDef = RegDef::at(0x774);
+const CLEAN_RANGE: RegDef = RegDef::at(0x7B4);
+const FLUSH_RANGE: RegDef = RegDef::at(0x7F4);
 
 /// Which range operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +53,7 @@ pub enum RangeOp {
 }
 
 impl RangeOp {
-    const fn register(self) -> usize {
+    const fn register(self) -> RegDef {
         match self {
             RangeOp::Clean => CLEAN_RANGE,
             RangeOp::Invalidate => INVALIDATE_RANGE,
@@ -57,18 +67,6 @@ pub struct AuroraL2<B: Bus> {
     bus: B,
 }
 
-impl AuroraL2<Mmio> {
-    /// The controller at absolute address `base` (`map::unit(map::L2_OFFSET)`).
-    ///
-    /// # Safety
-    /// `base` must be the Aurora register window, mapped as device memory; nothing else may
-    /// issue range operations concurrently (the base/operation register pair is not atomic).
-    pub unsafe fn new_mmio(base: usize) -> Self {
-        // SAFETY: forwarded to the caller.
-        AuroraL2::new(unsafe { Mmio::new(base, 0x1000) })
-    }
-}
-
 impl<B: Bus> AuroraL2<B> {
     /// Wraps a bus; touches no register.
     pub fn new(bus: B) -> Self {
@@ -77,7 +75,7 @@ impl<B: Bus> AuroraL2<B> {
 
     /// Whether the L2 is enabled (the boot loader decides; Linux enables it if it is not).
     pub fn is_enabled(&self) -> bool {
-        self.bus.read(CONTROL) & 1 != 0
+        reg(&self.bus, CONTROL).is_set(CONTROL::ENABLE)
     }
 
     /// Applies `op` to every line overlapping physical `[start, start + len)`, rounding outwards
@@ -96,8 +94,8 @@ impl<B: Bus> AuroraL2<B> {
         while addr < end {
             let page_end = (addr / page + 1) * page;
             let chunk_end = end.min(addr + max).min(page_end);
-            self.bus.write(RANGE_BASE, addr as u32);
-            self.bus.write(op.register(), (chunk_end - line) as u32);
+            reg(&self.bus, RANGE_BASE).set(addr as u32);
+            reg(&self.bus, op.register()).set((chunk_end - line) as u32);
             self.sync();
             addr = chunk_end;
         }
@@ -105,7 +103,7 @@ impl<B: Bus> AuroraL2<B> {
 
     /// Waits for outstanding L2 operations and drains its buffers.
     pub fn sync(&self) {
-        self.bus.write(SYNC, 0);
+        reg(&self.bus, SYNC).set(0);
     }
 }
 
@@ -135,15 +133,15 @@ mod tests {
         assert_eq!(
             *rec.0.borrow(),
             [
-                (RANGE_BASE, 0x0FE0),
-                (CLEAN_RANGE, 0x0FE0),
-                (SYNC, 0),
-                (RANGE_BASE, 0x1000),
-                (CLEAN_RANGE, 0x13E0),
-                (SYNC, 0),
-                (RANGE_BASE, 0x1400),
-                (CLEAN_RANGE, 0x1600),
-                (SYNC, 0),
+                (RANGE_BASE.offset(), 0x0FE0),
+                (CLEAN_RANGE.offset(), 0x0FE0),
+                (SYNC.offset(), 0),
+                (RANGE_BASE.offset(), 0x1000),
+                (CLEAN_RANGE.offset(), 0x13E0),
+                (SYNC.offset(), 0),
+                (RANGE_BASE.offset(), 0x1400),
+                (CLEAN_RANGE.offset(), 0x1600),
+                (SYNC.offset(), 0),
             ]
         );
         rec.0.borrow_mut().clear();
@@ -152,7 +150,11 @@ mod tests {
         l2.range(RangeOp::Invalidate, 0x2004, 4);
         assert_eq!(
             *rec.0.borrow(),
-            [(RANGE_BASE, 0x2000), (INVALIDATE_RANGE, 0x2000), (SYNC, 0)]
+            [
+                (RANGE_BASE.offset(), 0x2000),
+                (INVALIDATE_RANGE.offset(), 0x2000),
+                (SYNC.offset(), 0)
+            ]
         );
     }
 }

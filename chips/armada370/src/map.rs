@@ -47,6 +47,28 @@ pub const ETH1_OFFSET: usize = 0x7_4000;
 /// Size of one Ethernet port window.
 pub const ETH_WINDOW_LEN: usize = 0x4000;
 
+/// Window lengths of the units [`crate::Peripherals::take`] hands out (the `reg` sizes of
+/// `armada-370-xp.dtsi` where a driver reaches all of it, else what the driver reaches).
+pub mod len {
+    /// Aurora L2 (`cache-controller@8000`, `reg = <0x08000 0x1000>`).
+    pub const L2: usize = 0x1000;
+    /// One GPIO bank (`gpio@18100`, `reg = <0x18100 0x40>`).
+    pub const GPIO: usize = 0x40;
+    /// System controller (`system-controller@18200`, `reg = <0x18200 0x100>`), which holds the
+    /// SAR at + 0x30 too.
+    pub const SYSTEM_CONTROLLER: usize = 0x100;
+    /// MBus SDRAM chip-select windows (four base/size pairs).
+    pub const MBUS_SDRAM: usize = 0x20;
+    /// RSTOUT mask (`watchdog@20300` second `reg`, 4 bytes).
+    pub const WDT_RSTOUT: usize = 4;
+    /// MPIC main block (`interrupt-controller@20a00`, `reg = <0x20a00 0x1d0>`).
+    pub const MPIC_MAIN: usize = 0x1D0;
+    /// MPIC per-CPU block (`reg = <0x21870 0x58>`).
+    pub const MPIC_PERCPU: usize = 0x58;
+    /// SMI, one register (`mdio@72004`, `reg = <0x72004 0x4>`).
+    pub const SMI: usize = 4;
+}
+
 /// Absolute address of a unit after the stock U-Boot.
 pub const fn unit(offset: usize) -> usize {
     INTERNAL_REGS + offset

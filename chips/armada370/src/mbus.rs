@@ -12,7 +12,44 @@
 //! how much RAM there is (the Mirabox has 1 GiB as two 512 MiB chip selects; its mainline DTS
 //! wrongly says 512 MiB).
 
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::{Bus, RegDef, reg};
+use tock_registers::interfaces::Readable;
+use tock_registers::register_bitfields;
+
+register_bitfields![u32,
+    /// CPU window control (`WIN_CTRL_OFF`).
+    pub WIN_CTRL [
+        /// `WIN_CTRL_ENABLE`.
+        ENABLE OFFSET(0) NUMBITS(1) [],
+        /// `WIN_CTRL_TGT_MASK`: MBus target id.
+        TARGET OFFSET(4) NUMBITS(4) [],
+        /// `WIN_CTRL_ATTR_MASK`: MBus attribute.
+        ATTR OFFSET(8) NUMBITS(8) [],
+        /// `WIN_CTRL_SIZE_MASK`: size − 1 in 64 KiB units.
+        SIZE OFFSET(16) NUMBITS(16) []
+    ],
+    /// CPU window base (`WIN_BASE_OFF`): bits 31..16 of the address.
+    pub WIN_BASE [
+        BASE OFFSET(16) NUMBITS(16) []
+    ],
+    /// SDRAM chip-select base (`DDR_BASE_CS_OFF(n)`, `DDR_BASE_CS_LOW_MASK`).
+    pub DDR_BASE [
+        /// Bits 31..24 of the address.
+        BASE OFFSET(24) NUMBITS(8) []
+    ],
+    /// SDRAM chip-select size (`DDR_SIZE_CS_OFF(n)`).
+    pub DDR_SIZE [
+        /// `DDR_SIZE_ENABLED`.
+        ENABLED OFFSET(0) NUMBITS(1) [],
+        /// `DDR_SIZE_MASK`: size − 1 in 16 MiB units.
+        SIZE OFFSET(24) NUMBITS(8) []
+    ]
+];
+
+/// Chip select 0's base register; chip select n's is 8·n further (`DDR_BASE_CS_OFF(n)`).
+const DDR_BASE_CS0: RegDef<DDR_BASE::Register> = RegDef::at(0x0);
+/// Chip select 0's size register (`DDR_SIZE_CS_OFF(n)`).
+const DDR_SIZE_CS0: RegDef<DDR_SIZE::Register> = RegDef::at(0x4);
 
 /// Number of CPU decoding windows on Armada 370/XP.
 pub const CPU_WINDOWS: usize = 20;
@@ -54,15 +91,15 @@ pub struct CpuWindow {
 pub fn dram_windows<B: Bus>(sdram: &B) -> [Option<DramWindow>; DRAM_CHIP_SELECTS] {
     let mut out = [None; DRAM_CHIP_SELECTS];
     for (cs, slot) in out.iter_mut().enumerate() {
-        let base = sdram.read(8 * cs);
-        let size = sdram.read(8 * cs + 4);
-        if size & 1 == 0 {
+        let base = reg(sdram, DDR_BASE_CS0.nth(cs, 8)).read(DDR_BASE::BASE);
+        let size = reg(sdram, DDR_SIZE_CS0.nth(cs, 8)).extract();
+        if !size.is_set(DDR_SIZE::ENABLED) {
             continue;
         }
         *slot = Some(DramWindow {
             cs: cs as u8,
-            base: base & 0xFF00_0000,
-            size: u64::from(size | 0x00FF_FFFF) + 1,
+            base: base << 24,
+            size: (u64::from(size.read(DDR_SIZE::SIZE)) + 1) << 24,
             attribute: 0xF & !(1u8 << cs),
         });
     }
@@ -84,27 +121,18 @@ pub fn cpu_window<B: Bus>(windows: &B, index: usize) -> Option<CpuWindow> {
     } else {
         0x90 + 8 * (index - 8)
     };
-    let ctrl = windows.read(off);
-    if ctrl & 1 == 0 {
+    let ctrl = reg(windows, RegDef::<WIN_CTRL::Register>::at(off)).extract();
+    if !ctrl.is_set(WIN_CTRL::ENABLE) {
         return None;
     }
+    let base = reg(windows, RegDef::<WIN_BASE::Register>::at(off + 4)).read(WIN_BASE::BASE);
     Some(CpuWindow {
         index: index as u8,
-        target: ((ctrl >> 4) & 0xF) as u8,
-        attribute: ((ctrl >> 8) & 0xFF) as u8,
-        base: windows.read(off + 4) & 0xFFFF_0000,
-        size: (u64::from(ctrl >> 16) + 1) << 16,
+        target: ctrl.read(WIN_CTRL::TARGET) as u8,
+        attribute: ctrl.read(WIN_CTRL::ATTR) as u8,
+        base: base << 16,
+        size: (u64::from(ctrl.read(WIN_CTRL::SIZE)) + 1) << 16,
     })
-}
-
-/// Convenience over the hardware: the DRAM windows after the stock U-Boot.
-///
-/// # Safety
-/// `internal_regs` must be the mapped internal-register window.
-pub unsafe fn read_dram_windows(internal_regs: usize) -> [Option<DramWindow>; DRAM_CHIP_SELECTS] {
-    // SAFETY: forwarded to the caller; 0x20180..0x201A0 are the SDRAM window registers.
-    let bus = unsafe { Mmio::new(internal_regs + crate::map::MBUS_SDRAM_OFFSET, 0x20) };
-    dram_windows(&bus)
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 //! and `armada-370-xp.dtsi` (`mdio@72004`: one register inside port 0's window). Clause 22 only.
 
 use hil::mdio::{Mdio, MdioError, check_address};
-use hil::mmio::{Bus, Mmio, RegDef, poll_until, reg};
+use hil::mmio::{Bus, Reg, RegDef, poll_until, reg};
+use tock_registers::fields::FieldValue;
 use tock_registers::interfaces::{Readable, Writeable};
-use tock_registers::register_bitfields;
+use tock_registers::{LocalRegisterCopy, register_bitfields};
 
 register_bitfields![u32,
     /// The SMI register (`MVMDIO_SMI_*` in Linux `mvmdio.c`).
@@ -36,28 +37,22 @@ pub struct Smi<B: Bus> {
     bus: B,
 }
 
-impl Smi<Mmio> {
-    /// The SMI register at absolute address `addr` (`map::unit(map::SMI_OFFSET)`).
-    ///
-    /// # Safety
-    /// `addr` must be the SMI register, mapped as device memory, and this `Smi` its only user.
-    pub unsafe fn new_mmio(addr: usize) -> Self {
-        // SAFETY: forwarded to the caller.
-        Smi::new(unsafe { Mmio::new(addr, 4) })
-    }
-}
-
 impl<B: Bus> Smi<B> {
     /// Wraps a bus whose offset 0 is the SMI register.
     pub fn new(bus: B) -> Self {
         Smi { bus }
     }
 
-    fn wait_idle(&self) -> Result<u32, MdioError> {
-        let mut last = 0;
+    fn smi(&self) -> Reg<'_, B, SMI::Register> {
+        reg(&self.bus, SMI_REG)
+    }
+
+    /// Waits for BUSY to clear; the register as it then read.
+    fn wait_idle(&self) -> Result<LocalRegisterCopy<u32, SMI::Register>, MdioError> {
+        let mut last = LocalRegisterCopy::new(0);
         if poll_until(crate::POLL_LIMIT, || {
-            last = reg(&self.bus, SMI_REG).get();
-            last & SMI::BUSY::SET.value == 0
+            last = self.smi().extract();
+            !last.is_set(SMI::BUSY)
         }) {
             Ok(last)
         } else {
@@ -65,9 +60,9 @@ impl<B: Bus> Smi<B> {
         }
     }
 
-    fn command(phy: u8, register: u8) -> Result<u32, MdioError> {
+    fn command(phy: u8, register: u8) -> Result<FieldValue<u32, SMI::Register>, MdioError> {
         check_address(phy, register)?;
-        Ok((SMI::PHY.val(u32::from(phy)) + SMI::REG.val(u32::from(register))).value)
+        Ok(SMI::PHY.val(u32::from(phy)) + SMI::REG.val(u32::from(register)))
     }
 }
 
@@ -78,19 +73,16 @@ impl<B: Bus> Mdio for Smi<B> {
         let cmd = Self::command(phy, register)?;
         critical_section::with(|_| {
             self.wait_idle()?;
-            reg(&self.bus, SMI_REG).set(cmd | SMI::READ::SET.value);
-            let done = self.wait_idle()?;
+            self.smi().write(cmd + SMI::READ::SET);
+            let mut done = self.wait_idle()?;
             // READ_VALID may trail BUSY by a cycle; re-read once before giving up.
-            let valid = SMI::READ_VALID::SET.value;
-            let done = if done & valid == 0 {
-                reg(&self.bus, SMI_REG).get()
-            } else {
-                done
-            };
-            if done & valid == 0 {
+            if !done.is_set(SMI::READ_VALID) {
+                done = self.smi().extract();
+            }
+            if !done.is_set(SMI::READ_VALID) {
                 return Err(MdioError::NoResponse);
             }
-            Ok((done & SMI::DATA.mask) as u16)
+            Ok(done.read(SMI::DATA) as u16)
         })
     }
 
@@ -98,7 +90,7 @@ impl<B: Bus> Mdio for Smi<B> {
         let cmd = Self::command(phy, register)?;
         critical_section::with(|_| {
             self.wait_idle()?;
-            reg(&self.bus, SMI_REG).set(cmd | SMI::DATA.val(u32::from(value)).value);
+            self.smi().write(cmd + SMI::DATA.val(u32::from(value)));
             // Linux does not wait after a write; waiting here keeps a following read ordered.
             self.wait_idle().map(|_| ())
         })

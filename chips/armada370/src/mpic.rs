@@ -18,21 +18,36 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::map::irq::MAX_PER_CPU;
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::{Bus, RegDef, reg};
 use hil::{InterruptController, IrqNumber};
+use tock_registers::interfaces::{Readable, Writeable};
+use tock_registers::register_bitfields;
 
-/// Main block: control (bits 11..2 = number of interrupts).
-const MAIN_CONTROL: usize = 0x00;
-/// Main block: enable interrupt number written.
-const MAIN_SET_ENABLE: usize = 0x30;
-/// Main block: disable interrupt number written.
-const MAIN_CLEAR_ENABLE: usize = 0x34;
-/// Per-CPU block: acknowledge (read: bits 9..0 = interrupt number, 1023 = none).
-const CPU_INTACK: usize = 0x44;
-/// Per-CPU block: mask interrupt number written.
-const CPU_SET_MASK: usize = 0x48;
-/// Per-CPU block: unmask interrupt number written.
-const CPU_CLEAR_MASK: usize = 0x4C;
+register_bitfields![u32,
+    /// Main block control (`ARMADA_370_XP_INT_CONTROL`).
+    pub CONTROL [
+        /// Number of interrupt sources (`(control >> 2) & 0x3ff` in Linux's probe).
+        SOURCES OFFSET(2) NUMBITS(10) []
+    ],
+    /// Per-CPU interrupt acknowledge (`ARMADA_370_XP_CPU_INTACK_OFFS`).
+    pub INTACK [
+        /// The claimed interrupt number (`irqstat & 0x3FF` in `armada_370_xp_handle_irq`).
+        IRQ OFFSET(0) NUMBITS(10) []
+    ]
+];
+
+/// Main block: control.
+const MAIN_CONTROL: RegDef<CONTROL::Register> = RegDef::at(0x00);
+/// Main block: enable interrupt number written (`ARMADA_370_XP_INT_SET_ENABLE_OFFS`).
+const MAIN_SET_ENABLE: RegDef = RegDef::at(0x30);
+/// Main block: disable interrupt number written (`ARMADA_370_XP_INT_CLEAR_ENABLE_OFFS`).
+const MAIN_CLEAR_ENABLE: RegDef = RegDef::at(0x34);
+/// Per-CPU block: acknowledge (1023 = none).
+const CPU_INTACK: RegDef<INTACK::Register> = RegDef::at(0x44);
+/// Per-CPU block: mask interrupt number written (`ARMADA_370_XP_INT_SET_MASK_OFFS`).
+const CPU_SET_MASK: RegDef = RegDef::at(0x48);
+/// Per-CPU block: unmask interrupt number written (`ARMADA_370_XP_INT_CLEAR_MASK_OFFS`).
+const CPU_CLEAR_MASK: RegDef = RegDef::at(0x4C);
 /// Acknowledge value meaning "nothing pending" (Linux: `irqnr > 1022`).
 const SPURIOUS: u32 = 1023;
 
@@ -47,36 +62,6 @@ pub struct Mpic<M: Bus, C: Bus> {
     sources: AtomicU32,
 }
 
-impl Mpic<Mmio, Mmio> {
-    /// The MPIC of the SoC whose internal registers are at `internal_regs`.
-    ///
-    /// # Safety
-    /// `internal_regs` must be the mapped internal-register window and nothing else may drive
-    /// the MPIC.
-    pub unsafe fn new_mmio(internal_regs: usize) -> Self {
-        // SAFETY: forwarded to the caller.
-        let mpic = unsafe { Self::at(internal_regs) };
-        mpic.probe();
-        mpic
-    }
-
-    /// As [`Mpic::new_mmio`] but touching no register, so it can initialise a `static`; the
-    /// number of sources is read by [`Mpic::init`] (until then every number below 1024 is
-    /// accepted).
-    ///
-    /// # Safety
-    /// As [`Mpic::new_mmio`].
-    pub const unsafe fn at(internal_regs: usize) -> Self {
-        // SAFETY: forwarded to the caller; offsets from `map`.
-        unsafe {
-            Mpic::unprobed(
-                Mmio::new(internal_regs + crate::map::MPIC_MAIN_OFFSET, 0x1D0),
-                Mmio::new(internal_regs + crate::map::MPIC_PERCPU_OFFSET, 0x58),
-            )
-        }
-    }
-}
-
 impl<M: Bus, C: Bus> Mpic<M, C> {
     /// Wraps the buses and reads the number of sources.
     pub fn new(main: M, cpu: C) -> Self {
@@ -85,7 +70,8 @@ impl<M: Bus, C: Bus> Mpic<M, C> {
         mpic
     }
 
-    /// Wraps the buses without touching them (see [`Mpic::at`]).
+    /// Wraps the buses without touching them, so [`crate::Peripherals::take`] reads nothing;
+    /// until [`Mpic::init`] reads the number of sources every number below 1024 is accepted.
     pub const fn unprobed(main: M, cpu: C) -> Self {
         Mpic {
             main,
@@ -95,7 +81,9 @@ impl<M: Bus, C: Bus> Mpic<M, C> {
     }
 
     fn probe(&self) {
-        let sources = ((self.main.read(MAIN_CONTROL) >> 2) & 0x3FF).clamp(1, MAX_SOURCES);
+        let sources = reg(&self.main, MAIN_CONTROL)
+            .read(CONTROL::SOURCES)
+            .clamp(1, MAX_SOURCES);
         self.sources.store(sources, Ordering::Relaxed);
     }
 
@@ -108,8 +96,8 @@ impl<M: Bus, C: Bus> Mpic<M, C> {
     pub fn init(&self) {
         self.probe();
         for n in 0..self.sources() {
-            self.main.write(MAIN_CLEAR_ENABLE, n);
-            self.cpu.write(CPU_SET_MASK, n);
+            reg(&self.main, MAIN_CLEAR_ENABLE).set(n);
+            reg(&self.cpu, CPU_SET_MASK).set(n);
         }
     }
 
@@ -118,8 +106,8 @@ impl<M: Bus, C: Bus> Mpic<M, C> {
         if n >= self.sources() {
             return;
         }
-        self.main.write(MAIN_SET_ENABLE, n);
-        self.cpu.write(CPU_CLEAR_MASK, n);
+        reg(&self.main, MAIN_SET_ENABLE).set(n);
+        reg(&self.cpu, CPU_CLEAR_MASK).set(n);
     }
 
     /// Stops interrupt `n` (per-CPU mask for 0..=28, global enable for the others).
@@ -128,16 +116,16 @@ impl<M: Bus, C: Bus> Mpic<M, C> {
             return;
         }
         if n <= MAX_PER_CPU {
-            self.cpu.write(CPU_SET_MASK, n);
+            reg(&self.cpu, CPU_SET_MASK).set(n);
         } else {
-            self.main.write(MAIN_CLEAR_ENABLE, n);
+            reg(&self.main, MAIN_CLEAR_ENABLE).set(n);
         }
     }
 
     /// The highest-priority pending interrupt, acknowledged; `None` when nothing is pending.
     /// Call in a loop from the IRQ vector until it returns `None`.
     pub fn claim(&self) -> Option<u32> {
-        let n = self.cpu.read(CPU_INTACK) & 0x3FF;
+        let n = reg(&self.cpu, CPU_INTACK).read(INTACK::IRQ);
         if n >= SPURIOUS { None } else { Some(n) }
     }
 }
@@ -179,8 +167,8 @@ mod tests {
     impl Bus for Rec {
         fn read(&self, o: usize) -> u32 {
             match o {
-                MAIN_CONTROL => self.control,
-                CPU_INTACK => self.acks.borrow_mut().pop().unwrap_or(0x3FF),
+                o if o == MAIN_CONTROL.offset() => self.control,
+                o if o == CPU_INTACK.offset() => self.acks.borrow_mut().pop().unwrap_or(0x3FF),
                 _ => 0,
             }
         }
@@ -209,14 +197,18 @@ mod tests {
         assert_eq!(
             *main.writes.borrow(),
             [
-                (MAIN_SET_ENABLE, 8),
-                (MAIN_SET_ENABLE, 41),
-                (MAIN_CLEAR_ENABLE, 41)
+                (MAIN_SET_ENABLE.offset(), 8),
+                (MAIN_SET_ENABLE.offset(), 41),
+                (MAIN_CLEAR_ENABLE.offset(), 41)
             ]
         );
         assert_eq!(
             *cpu.writes.borrow(),
-            [(CPU_CLEAR_MASK, 8), (CPU_CLEAR_MASK, 41), (CPU_SET_MASK, 8)]
+            [
+                (CPU_CLEAR_MASK.offset(), 8),
+                (CPU_CLEAR_MASK.offset(), 41),
+                (CPU_SET_MASK.offset(), 8)
+            ]
         );
     }
 

@@ -13,20 +13,15 @@
 //! model (`tests/mvneta/model.rs`) punishes any miscount.
 //!
 //! ```no_run
-//! use armada370::map;
-//! use armada370::mdio::Smi;
+//! use armada370::Peripherals;
 //! use armada370::mvneta::{Config, Mvneta, PortMemory};
 //! use mii::{Phy, PhyConfig, RgmiiDelays};
 //! fn bring_up(dma: impl nic::dma::DmaMemory, eth0_mem: &'static mut PortMemory) {
-//!     // SAFETY: the SMI register is mapped and used only through this `Smi`.
-//!     let smi = unsafe { Smi::new_mmio(map::unit(map::SMI_OFFSET)) };
-//!     let smi: &'static _ = Box::leak(Box::new(smi)); // a `static` on the board
+//!     let p = Peripherals::take(600_000_000).unwrap();
+//!     let smi: &'static _ = Box::leak(Box::new(p.smi)); // a `StaticCell` on the board
 //!     let cfg = PhyConfig { address: 0, delays: RgmiiDelays::KeepBootloader, gigabit: true };
 //!     let phy = Phy::new(smi, cfg).ok();
-//!     // SAFETY: eth0's window is mapped as device memory and owned by this driver.
-//!     let eth0 = unsafe {
-//!         Mvneta::new_mmio(map::unit(map::ETH0_OFFSET), dma, phy, eth0_mem, Config::default())
-//!     };
+//!     let eth0 = Mvneta::new(p.eth0, dma, phy, eth0_mem, Config::default());
 //! }
 //! ```
 

@@ -120,7 +120,8 @@ fn bring_up_keeps_the_boot_loader_mac_and_programs_the_port_as_documented() {
     assert_eq!(model.reg(r::SDMA_CONFIG), 0x0100_0038);
     assert_eq!(model.reg(r::PORT_CONFIG), 0x0200_1000);
     assert_eq!(model.reg(r::MBUS_RETRY), 0x20);
-    // The Mirabox values the reference notes predict from U-Boot's bdinfo.
+    // The Mirabox values predicted from U-Boot's bdinfo (two 512 MiB chip selects) by Linux
+    // `mvneta_conf_mbus_windows`: base | attribute << 8 | target, size − 1 in 64 KiB units.
     assert_eq!(model.reg(r::win_base(0)), 0x0000_0E00);
     assert_eq!(model.reg(r::win_size(0)), 0x1FFF_0000);
     assert_eq!(model.reg(r::win_base(1)), 0x2000_0D00);

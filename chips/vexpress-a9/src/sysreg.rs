@@ -92,27 +92,16 @@ impl<B: Bus + Sync> hil::Clock for SysRegs<B> {
     }
 }
 
-/// Waits for the motherboard controller, which acts on a request asynchronously: interrupts
-/// masked and the core asleep, so nothing runs after the request (as the kernel's `halt`).
-fn wait_for_the_controller() -> ! {
-    #[cfg(target_arch = "arm")]
-    aarch32_cpu::interrupt::disable();
-    loop {
-        #[cfg(target_arch = "arm")]
-        aarch32_cpu::asm::wfi();
-        #[cfg(not(target_arch = "arm"))]
-        core::hint::spin_loop();
-    }
-}
-
+/// The motherboard controller acts on a request asynchronously: [`hil::platform::halt`] waits
+/// for it with interrupts masked and the core asleep, so nothing runs after the request.
 impl<B: Bus + Sync> hil::Power for SysRegs<B> {
     fn reset(&self) -> ! {
         self.request_reboot();
-        wait_for_the_controller()
+        hil::platform::halt()
     }
     fn power_off(&self) -> ! {
         self.request_shutdown();
-        wait_for_the_controller()
+        hil::platform::halt()
     }
 }
 

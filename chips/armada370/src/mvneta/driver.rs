@@ -44,7 +44,7 @@ use super::descriptors::*;
 use super::registers::*;
 use crate::mbus::{DRAM_TARGET, DramWindow};
 use hil::mdio::Mdio;
-use hil::mmio::{Bus, Mmio, Reg, RegDef, poll_until, reg};
+use hil::mmio::{Bus, Reg, RegDef, poll_until, reg};
 use mii::{Phy, PhyError};
 
 /// Largest frame sent or delivered, header included, FCS excluded.
@@ -130,11 +130,15 @@ impl Default for Config {
 
 /// Why bring-up failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum NetaError {
     /// A configuration value is out of range (which one is named).
     InvalidConfig(&'static str),
     /// Neither the configuration nor the MAC registers held a usable unicast address.
-    NoMacAddress(MacAddress),
+    NoMacAddress(
+        // `nic` has no defmt dependency; its `Debug` names the six octets.
+        #[cfg_attr(feature = "defmt", defmt(Debug2Format))] MacAddress,
+    ),
     /// The DMA memory is not reachable by the device (outside RAM or the DRAM windows).
     DmaUnreachable,
     /// GMAC_CTRL_2.PORT_RESET did not clear.
@@ -218,26 +222,6 @@ pub struct Mvneta<B: Bus, D: DmaMemory, M: Mdio> {
 // SAFETY: the driver exclusively owns its `PortMemory` (constructor contracts) and its bus; moving
 // it to another context moves that ownership. It is not `Sync`.
 unsafe impl<B: Bus + Send, D: DmaMemory + Send, M: Mdio + Send> Send for Mvneta<B, D, M> {}
-
-impl<D: DmaMemory, M: Mdio> Mvneta<Mmio, D, M> {
-    /// Brings up the port whose registers are at absolute address `base`
-    /// (`map::unit(map::ETH0_OFFSET)` or `map::unit(map::ETH1_OFFSET)`).
-    ///
-    /// # Safety
-    /// `base` must be an mvneta port window mapped as device memory and used by nobody else;
-    /// `mem` must be identity-mapped DRAM that `dma` describes.
-    pub unsafe fn new_mmio(
-        base: usize,
-        dma: D,
-        phy: Option<Phy<M>>,
-        mem: &'static mut PortMemory,
-        config: Config,
-    ) -> Result<Self, NetaError> {
-        // SAFETY: forwarded to the caller.
-        let bus = unsafe { Mmio::new(base, crate::map::ETH_WINDOW_LEN) };
-        Self::new(bus, dma, phy, mem, config)
-    }
-}
 
 impl<B: Bus, D: DmaMemory, M: Mdio> Mvneta<B, D, M> {
     /// Brings up the port behind `bus` with rings and buffers in `mem`.

@@ -1,6 +1,6 @@
 //! Behavioural model of one mvneta port, its DMA view of memory, and the SMI/MDIO bus with
 //! clause-22 PHYs — written from the documented behaviour (Linux `mvneta.c`, `mvmdio.c`,
-//! IEEE 802.3 clause 22, the reference notes §6), not from the driver.
+//! IEEE 802.3 clause 22), not from the driver.
 //!
 //! What it does: counters move as the controller's do (RX occupied/non-occupied, TX
 //! pending/sent, ≤ 255 per update write); TX descriptors are consumed when pending is bumped
