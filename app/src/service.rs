@@ -155,3 +155,30 @@ impl<N: Nic> App<N> {
         self.proxy.is_some()
     }
 }
+
+/// The two steps every board takes on a booted kernel, written once: the inputs come from the
+/// kernel (command line, clock, interrupt controller) and the heap figures from its allocator.
+#[cfg(target_arch = "arm")]
+impl<N: Nic> App<N> {
+    /// [`App::start`] with the kernel's inputs and heap.
+    pub fn start_on(kernel: &kernel::Kernel, board: Board<N>) -> Self {
+        let platform = kernel.platform();
+        let inputs = NetworkInputs {
+            cmdline: &kernel.boot_info.cmdline,
+            seed: platform.clock.now_ticks(),
+            interrupts: platform.interrupts,
+            now: kernel.now(),
+        };
+        Self::start(inputs, kernel::heap_usage, board)
+    }
+
+    /// Hands the main loop to the kernel: [`App::poll`] every turn, with `extra` (the board's
+    /// own per-turn work) given the time and the stack.
+    pub fn run(
+        mut self,
+        kernel: kernel::Kernel,
+        mut extra: impl FnMut(Instant, Option<&mut Stack<N>>),
+    ) -> ! {
+        kernel.run(move |_, now| self.poll(now, kernel::heap_usage, |stack| extra(now, stack)))
+    }
+}

@@ -112,24 +112,16 @@ fn main() -> ! {
         nic_irq: map::irq::ETH0,
         config,
     };
-    let inputs = app::NetworkInputs {
-        cmdline: &kernel.boot_info.cmdline,
-        seed: platform.clock.now_ticks(),
-        interrupts: platform.interrupts,
-        now: kernel.now(),
-    };
-    let mut app = app::App::start(inputs, kernel::heap_usage, board);
+    let app = app::App::start_on(&kernel, board);
     let mut eth0_link = LinkWatch::new("eth0");
     let mut eth1_link = LinkWatch::new("eth1");
-    kernel.run(|_, now| {
-        app.poll(now, kernel::heap_usage, |stack| {
-            if let Some(phy) = eth1_phy.as_mut() {
-                eth1_link.poll(now, || phy.link_state().ok());
-            }
-            if let Some(stack) = stack {
-                eth0_link.poll(now, || Some(stack.nic_mut().link_state()));
-            }
-        })
+    app.run(kernel, |now, stack| {
+        if let Some(phy) = eth1_phy.as_mut() {
+            eth1_link.poll(now, || phy.link_state().ok());
+        }
+        if let Some(stack) = stack {
+            eth0_link.poll(now, || Some(stack.nic_mut().link_state()));
+        }
     })
 }
 

@@ -127,14 +127,7 @@ fn main() -> ! {
             fallback_note: "no configuration in the slot; using the built-in demo configuration",
         }),
     };
-    let inputs = app::NetworkInputs {
-        cmdline: &kernel.boot_info.cmdline,
-        seed: platform.clock.now_ticks(),
-        interrupts: platform.interrupts,
-        now: kernel.now(),
-    };
-    let mut app = app::App::start(inputs, kernel::heap_usage, board);
-    kernel.run(|_, now| app.poll(now, kernel::heap_usage, |_| {}))
+    app::App::start_on(&kernel, board).run(kernel, |_, _| {})
 }
 
 kernel::exception_entries!();
