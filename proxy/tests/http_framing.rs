@@ -407,3 +407,38 @@ fn request_targets_must_have_one_of_the_forms_rfc_9112_defines() {
         assert_eq!(error.status(Direction::Request), 400);
     }
 }
+
+#[test]
+fn an_absolute_form_target_must_name_the_host_the_host_field_names() {
+    // RFC 9112 §3.2.2: the target's authority wins over Host. Rules, ACLs and the server read
+    // Host, so a request whose two disagree is refused rather than read two ways.
+    let error = request_error(b"GET http://inner.test/x HTTP/1.1\r\nHost: outer.test\r\n\r\n");
+    assert_eq!(error, HttpError::HostMismatch);
+    assert_eq!(error.status(Direction::Request), 400);
+    for (target, host) in [
+        ("http://inner.test/x", "inner.test"),
+        ("http://Inner.Test:8080/x?y", "inner.test:8080"),
+        ("https://inner.test", " inner.test "),
+        ("http://inner.test?q", "INNER.TEST"),
+    ] {
+        let head = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert!(
+            request(head.as_bytes()).is_ok(),
+            "{target} with Host {host}"
+        );
+    }
+    for (target, host) in [
+        ("http://inner.test:8080/x", "inner.test"),
+        ("http://user@inner.test/x", "inner.test"),
+        ("http:///x", ""),
+    ] {
+        let head = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert_eq!(
+            request_error(head.as_bytes()),
+            HttpError::HostMismatch,
+            "{target} with Host {host}"
+        );
+    }
+    // HTTP/1.0 may leave Host out; the authority then stands alone.
+    assert!(request(b"GET http://inner.test/x HTTP/1.0\r\n\r\n").is_ok());
+}

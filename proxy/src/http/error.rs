@@ -40,6 +40,9 @@ pub enum HttpError {
     DuplicateHost,
     /// An HTTP/1.1 request without a `Host` field (RFC 9112 §3.2: answer 400).
     MissingHost,
+    /// An absolute-form target whose authority is not what the `Host` field says (RFC 9112
+    /// §3.2.2: the authority wins, so the two must not disagree), or that carries userinfo.
+    HostMismatch,
     /// A request target in none of the forms RFC 9112 §3.2 defines for its method, or with a
     /// fragment (`#`).
     InvalidTarget,
@@ -137,6 +140,7 @@ impl fmt::Display for HttpError {
             HttpError::DuplicateHost => f.write_str("more than one Host"),
             HttpError::MissingHost => f.write_str("no Host in an HTTP/1.1 request"),
             HttpError::InvalidTarget => f.write_str("request target of no valid form"),
+            HttpError::HostMismatch => f.write_str("Host differs from the target's authority"),
             HttpError::BadChunkSize { at } => write!(f, "bad chunk size at body offset {at}"),
             HttpError::ChunkSizeOverflow { at } => {
                 write!(f, "chunk size above 2^52-1 at body offset {at}")

@@ -309,6 +309,7 @@ impl Head {
             if hosts == 0 && self.version == Version::Http11 {
                 return Err(HttpError::MissingHost);
             }
+            self.check_authority()?;
         }
         self.content_length = content_length;
         self.chunked = chunked;
@@ -316,6 +317,32 @@ impl Head {
         // RFC 9110 §10.1.1: a server MUST ignore 100-continue from an HTTP/1.0 client.
         self.expect_continue = expect_continue && self.version == Version::Http11;
         Ok(())
+    }
+
+    /// RFC 9112 §3.2.2: with an absolute-form target, the recipient must use the target's
+    /// authority and ignore `Host`. Everything downstream (ACLs, `redirect scheme`, the
+    /// server) reads `Host`, so a request in which the two disagree is refused; userinfo
+    /// (`user@host`, deprecated by RFC 9110 §4.2.4) is refused with it.
+    fn check_authority(&self) -> Result<(), HttpError> {
+        let Some(target) = self.target() else {
+            return Ok(());
+        };
+        if target.starts_with('/') {
+            return Ok(());
+        }
+        let Some((_, rest)) = target.split_once("://") else {
+            return Ok(());
+        };
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        if authority.is_empty() || authority.contains('@') {
+            return Err(HttpError::HostMismatch);
+        }
+        match self.header("host") {
+            Some(host) if !eq_ignore_case(trim_ows(host), authority.as_bytes()) => {
+                Err(HttpError::HostMismatch)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Which way this head travels.

@@ -36,7 +36,8 @@
 //! `Content-Length` is repeated (even with the same value), a list, or not digits;
 //! `Transfer-Encoding` is not exactly one `chunked` (any other coding is one we do not
 //! decode; `chunked` is forwarded in that one spelling) or appears in HTTP/1.0; a request has
-//! two `Host` fields, or an HTTP/1.1 request none; a request target is in none of RFC 9112
+//! two `Host` fields, an HTTP/1.1 request none, or an absolute-form request one that differs
+//! from its target's authority; a request target is in none of RFC 9112
 //! §3.2's forms for its method, or has a fragment; a chunk size is not hex, is above
 //! [`MAX_CHUNK_SIZE`] (2^52 - 1, as HAProxy) or is followed by
 //! anything but extensions and CRLF; chunk data is not followed by CRLF; a trailer is
