@@ -130,9 +130,20 @@ pub fn basic_auth_ok(value: &[u8], users: &[StatsUser]) -> bool {
         return false;
     };
     let (user, password) = (&decoded[..colon], &decoded[colon + 1..]);
-    users
-        .iter()
-        .any(|u| u.user.as_bytes() == user && u.password.as_bytes() == password)
+    // Every user is compared, each in time that depends on the lengths only: how long the
+    // answer takes must not tell an attacker how much of a name or password was right.
+    users.iter().fold(false, |found, u| {
+        let user_ok = same_bytes(u.user.as_bytes(), user);
+        let password_ok = same_bytes(u.password.as_bytes(), password);
+        found | (user_ok & password_ok)
+    })
+}
+
+/// Whether `a == b`, looking at every byte of the shorter whatever the first difference.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let differences = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // `black_box` keeps the optimiser from turning the fold back into an early exit.
+    core::hint::black_box(differences) == 0 && a.len() == b.len()
 }
 
 /// One CSV row being built: values by column index.
@@ -467,4 +478,54 @@ pub fn render_html(out: &mut String, cfg: &Config, sh: &Shared, now: Instant, pa
     out.push_str(";csv\">");
     escape(out, &page.uri);
     out.push_str(";csv</a></p></body></html>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    fn header(credentials: &str) -> Vec<u8> {
+        let mut value = b"Basic ".to_vec();
+        value.extend(
+            base64::engine::general_purpose::STANDARD
+                .encode(credentials)
+                .into_bytes(),
+        );
+        value
+    }
+
+    #[test]
+    fn basic_auth_needs_a_whole_user_and_password_pair() {
+        let users = [
+            StatsUser {
+                user: "admin".to_string(),
+                password: "s3cret".to_string(),
+            },
+            StatsUser {
+                user: "ops".to_string(),
+                password: "pw".to_string(),
+            },
+        ];
+        assert!(basic_auth_ok(&header("admin:s3cret"), &users));
+        assert!(
+            basic_auth_ok(&header("ops:pw"), &users),
+            "not only the first user"
+        );
+        for wrong in [
+            "admin:s3cre",
+            "admin:s3cret!",
+            "admin:",
+            "adm:s3cret",
+            "ops:s3cret",
+            "admin:pw",
+            ":",
+            "admins3cret",
+        ] {
+            assert!(!basic_auth_ok(&header(wrong), &users), "{wrong}");
+        }
+        assert!(!basic_auth_ok(b"Bearer abc", &users));
+        assert!(!basic_auth_ok(b"Basic !!!", &users));
+        assert!(!basic_auth_ok(&header("admin:s3cret"), &[]));
+    }
 }
