@@ -26,20 +26,11 @@ pub struct XscaleDma {
 }
 
 impl XscaleDma {
-    /// DMA over the NSLU2's 32 MiB of SDRAM at physical 0.
-    ///
-    /// # Safety
-    /// RAM must be identity-mapped (or the MMU off), and no one else may rely on dirty cache
-    /// lines in buffers handed to a device (the driver's buffers are line-aligned and owned).
-    pub unsafe fn nslu2() -> Self {
-        // SAFETY: forwarded to the caller.
-        unsafe { Self::new(0..0x0200_0000) }
-    }
-
     /// DMA over the identity-mapped RAM range `ram`.
     ///
     /// # Safety
-    /// As [`nslu2`](Self::nslu2), for `ram`.
+    /// `ram` must be identity-mapped (or the MMU off), and no one else may rely on dirty cache
+    /// lines in buffers handed to a device (the driver's buffers are line-aligned and owned).
     pub unsafe fn new(ram: Range<usize>) -> Self {
         XscaleDma { ram }
     }
