@@ -88,7 +88,7 @@ impl From<PhyError> for EthError {
 /// Port configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
-    /// Station address (normally [`crate::expbus::Flash::mac_address`]).
+    /// Station address (normally [`crate::expbus::Flash::mac_address_at`]).
     pub mac_address: MacAddress,
     /// PHY address on the NPE-B MDIO bus (a board fact: 1 on the NSLU2).
     pub phy_address: u8,
