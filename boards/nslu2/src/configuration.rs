@@ -21,10 +21,10 @@ use ixp4xx::expbus::{Flash, FlashBus};
 use kernel::kprintln;
 use proxy::config::Parsed;
 
-/// Offset of the configuration slot in flash (`tools/src/image/nslu2.rs`).
-pub const SLOT_OFFSET: usize = 0x7F_8000;
+/// Offset of the configuration slot in flash (`nslu2-layout`, shared with the host tool).
+const SLOT_OFFSET: usize = nslu2_layout::CONFIG.offset;
 /// Size of the slot, header included.
-pub const SLOT_SIZE: usize = 0x4000;
+const SLOT_SIZE: usize = nslu2_layout::CONFIG.size;
 
 /// The configuration used when the slot is empty.
 const FALLBACK: &str = include_str!("fallback.cfg");

@@ -1,5 +1,6 @@
-//! The NSLU2's Ethernet port: NPE-B with the EthB MAC, its PHY at MDIO address 1, frames through
-//! the AHB queue manager (IRQ 3 covers its queues 0–31: RX queue 3 and TX-done queue 31).
+//! The NSLU2's Ethernet port: NPE-B with the EthB MAC, its PHY at MDIO address 1 (the `mii`
+//! driver, inside `ixp4xx::eth`), frames through the AHB queue manager (IRQ 3 covers its queues
+//! 0–31: RX queue 3 and TX-done queue 31).
 //!
 //! Bring-up has three steps (ixp4xx `eth` module docs):
 //! 1. [`quiesce`], first thing after entry: RedBoot leaves NPE-B running with receive buffers
@@ -17,11 +18,12 @@ use hil::mmio::Mmio;
 use ixp4xx::dma::XscaleDma;
 use ixp4xx::eth::{self, EthMemory, Ethernet, Mac};
 use ixp4xx::expbus::{Flash, FlashBus, FlashError};
-use ixp4xx::map;
 use ixp4xx::npe::{Npe, NpeError};
 use ixp4xx::qmgr::QueueManager;
 use kernel::kprintln;
 use static_cell::ConstStaticCell;
+
+use crate::wiring;
 
 /// The port's descriptors, buffers and statistics block.
 static ETH_MEMORY: ConstStaticCell<EthMemory> = ConstStaticCell::new(EthMemory::new());
@@ -38,12 +40,11 @@ pub struct StoppedEthernet {
 
 /// Stops the Ethernet RedBoot left running: NPE-B (no more DMA), the EthB MAC, the queue
 /// manager (drops RedBoot's posted descriptors). Call before any RAM outside the image is used.
-pub fn quiesce() -> (StoppedEthernet, Result<(), NpeError>) {
-    // SAFETY: NPE-B, the queue manager and the EthB MAC are IXP420 register windows (ixp4xx
-    // `map`); with the MMU off every access is a device access, and after `kernel::boot` the
-    // kernel maps them as device memory. Only the Ethernet driver built from them drives them.
-    let (mut npe, mut qmgr, mut mac) =
-        unsafe { (Npe::npe_b(), QueueManager::ixp420(), Mac::eth_b()) };
+pub fn quiesce(
+    mut npe: Npe<Mmio>,
+    mut qmgr: QueueManager<Mmio>,
+    mut mac: Mac<Mmio>,
+) -> (StoppedEthernet, Result<(), NpeError>) {
     let result = eth::quiesce(&mut npe, &mut qmgr, &mut mac);
     (StoppedEthernet { npe, qmgr, mac }, result)
 }
@@ -52,24 +53,24 @@ pub fn quiesce() -> (StoppedEthernet, Result<(), NpeError>) {
 /// box has to run without a network. Call once, after `kernel::boot`.
 pub fn bring_up<F: FlashBus>(stopped: StoppedEthernet, flash: &Flash<F>) -> Option<Nslu2Ethernet> {
     let StoppedEthernet { mut npe, qmgr, mac } = stopped;
-    let station = match flash.mac_address() {
+    let station = match flash.mac_address_at(nslu2_layout::MAC_ADDRESS_OFFSET) {
         Ok(station) => station,
         Err(error) => {
             kprintln!(
                 "eth0:  no usable MAC address in flash at {:#x} ({:?}); running without a network",
-                map::flash::MAC_ADDRESS_OFFSET,
+                nslu2_layout::MAC_ADDRESS_OFFSET,
                 error
             );
             return None;
         }
     };
     load_microcode(&mut npe, flash)?;
-    // SAFETY: RAM is identity-mapped by the kernel, and the driver's buffers are line-aligned
-    // and owned by it alone.
-    let dma = unsafe { XscaleDma::nslu2() };
+    // SAFETY: the kernel identity-maps the board's RAM (`wiring::RAM`, all of SDRAM), and the
+    // driver's buffers are line-aligned and owned by it alone.
+    let dma = unsafe { XscaleDma::new(wiring::RAM) };
     let config = eth::Config {
         mac_address: station,
-        phy_address: eth::NSLU2_PHY_ADDRESS,
+        phy_address: wiring::PHY_ADDRESS,
     };
     match Ethernet::new(qmgr, npe, mac, dma, ETH_MEMORY.take(), config) {
         Ok(ethernet) => Some(ethernet),
@@ -86,13 +87,14 @@ pub fn bring_up<F: FlashBus>(stopped: StoppedEthernet, flash: &Flash<F>) -> Opti
 /// Reads NPE-B's microcode from flash and starts it. The buffer lives on the heap only for the
 /// load.
 fn load_microcode<F: FlashBus>(npe: &mut Npe<Mmio>, flash: &Flash<F>) -> Option<()> {
-    let mut buffer = vec![0u8; map::flash::MICROCODE_MAX_LEN];
-    let image = match flash.read_microcode(&mut buffer) {
+    let slot = wiring::MICROCODE_SLOT;
+    let mut buffer = vec![0u8; slot.max_len];
+    let image = match flash.read_microcode(slot, &mut buffer) {
         Ok(image) => image,
         Err(FlashError::NoMicrocode) => {
             kprintln!(
                 "eth0:  no NPE-B microcode in flash (slot at {:#x}); running without a network",
-                map::flash::MICROCODE_SLOT_OFFSET
+                slot.offset
             );
             explain_microcode();
             return None;
@@ -100,7 +102,7 @@ fn load_microcode<F: FlashBus>(npe: &mut Npe<Mmio>, flash: &Flash<F>) -> Option<
         Err(error) => {
             kprintln!(
                 "eth0:  NPE-B microcode slot at {:#x} unreadable ({:?}); running without a network",
-                map::flash::MICROCODE_SLOT_OFFSET,
+                slot.offset,
                 error
             );
             explain_microcode();

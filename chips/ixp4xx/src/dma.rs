@@ -29,20 +29,11 @@ pub struct XscaleDma {
 }
 
 impl XscaleDma {
-    /// DMA over the NSLU2's 32 MiB of SDRAM at physical 0.
-    ///
-    /// # Safety
-    /// RAM must be identity-mapped (or the MMU off), and no one else may rely on dirty cache
-    /// lines in buffers handed to a device (the driver's buffers are line-aligned and owned).
-    pub unsafe fn nslu2() -> Self {
-        // SAFETY: forwarded to the caller.
-        unsafe { Self::new(0..0x0200_0000) }
-    }
-
     /// DMA over the identity-mapped RAM range `ram` (the AHB's 32-bit address space).
     ///
     /// # Safety
-    /// As [`nslu2`](Self::nslu2), for `ram`.
+    /// `ram` must be identity-mapped (or the MMU off), and no one else may rely on dirty cache
+    /// lines in buffers handed to a device (the driver's buffers are line-aligned and owned).
     pub unsafe fn new(ram: Range<usize>) -> Self {
         let base = u32::try_from(ram.start).unwrap_or(u32::MAX);
         let len = u32::try_from(ram.end.saturating_sub(ram.start)).unwrap_or(u32::MAX - base);

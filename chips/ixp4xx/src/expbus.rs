@@ -13,8 +13,7 @@
 
 use tock_registers::interfaces::Readable;
 
-use crate::map;
-use hil::mmio::{Bus, Mmio, RegDef, reg};
+use hil::mmio::{Bus, RegDef, reg};
 
 /// 16-bit reads from a flash window.
 pub trait FlashBus {
@@ -61,6 +60,7 @@ impl FlashBus for FlashMmio {
 
 /// Why a flash read was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum FlashError {
     /// `offset..offset + len` is not inside the flash.
     OutOfRange {
@@ -89,16 +89,17 @@ pub struct Flash<F: FlashBus> {
     size: usize,
 }
 
-impl Flash<FlashMmio> {
-    /// The NSLU2's 8 MiB flash at [`map::FLASH_BASE`].
-    ///
-    /// # Safety
-    /// As [`FlashMmio::new`].
-    pub unsafe fn nslu2() -> Self {
-        // SAFETY: forwarded to the caller.
-        let bus = unsafe { FlashMmio::new(map::FLASH_BASE, map::FLASH_SIZE) };
-        Flash::new(bus, map::FLASH_SIZE)
-    }
+/// Where a length-prefixed file lives in flash: a `header_len`-byte header whose first word is
+/// the file's big-endian length (0xFFFF_FFFF = erased slot), then the file. The NSLU2 keeps
+/// its NPE-B microcode in one (`nslu2-layout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlashSlot {
+    /// Offset of the header from the start of the flash.
+    pub offset: usize,
+    /// Bytes of header before the file.
+    pub header_len: usize,
+    /// Largest file the slot holds.
+    pub max_len: usize,
 }
 
 impl<F: FlashBus> Flash<F> {
@@ -130,11 +131,11 @@ impl<F: FlashBus> Flash<F> {
         Ok(())
     }
 
-    /// The station MAC address stored by the factory at [`map::flash::MAC_ADDRESS_OFFSET`],
-    /// refused if erased (FF…), all zero or multicast.
-    pub fn mac_address(&self) -> Result<nic::MacAddress, FlashError> {
+    /// The station MAC address the factory stored at `offset` (a board fact), refused if erased
+    /// (FF…), all zero or multicast.
+    pub fn mac_address_at(&self, offset: usize) -> Result<nic::MacAddress, FlashError> {
         let mut mac = [0u8; 6];
-        self.read(map::flash::MAC_ADDRESS_OFFSET, &mut mac)?;
+        self.read(offset, &mut mac)?;
         let candidate = nic::MacAddress(mac);
         if candidate.is_valid_station() {
             Ok(candidate)
@@ -145,25 +146,25 @@ impl<F: FlashBus> Flash<F> {
 }
 
 impl<F: FlashBus> Flash<F> {
-    /// Copies the user-supplied NPE-B microcode file out of its flash slot
-    /// ([`map::flash::MICROCODE_SLOT_OFFSET`]) into `buf` and returns it; give it a buffer of
-    /// [`map::flash::MICROCODE_MAX_LEN`] bytes. The file itself is validated by
+    /// Copies the user-supplied NPE microcode file out of its flash `slot` into `buf` and
+    /// returns it; give it a buffer of `slot.max_len` bytes. The file itself is validated by
     /// [`crate::npe::Firmware::parse`].
-    pub fn read_microcode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], FlashError> {
+    pub fn read_microcode<'b>(
+        &self,
+        slot: FlashSlot,
+        buf: &'b mut [u8],
+    ) -> Result<&'b [u8], FlashError> {
         let mut header = [0u8; 4];
-        self.read(map::flash::MICROCODE_SLOT_OFFSET, &mut header)?;
+        self.read(slot.offset, &mut header)?;
         let len = u32::from_be_bytes(header);
         if len == u32::MAX {
             return Err(FlashError::NoMicrocode);
         }
-        let max = map::flash::MICROCODE_MAX_LEN.min(buf.len());
+        let max = slot.max_len.min(buf.len());
         let fits = usize::try_from(len).ok().filter(|&l| l <= max);
         let len_bytes = fits.ok_or(FlashError::MicrocodeTooLarge { len, max })?;
         let file = &mut buf[..len_bytes];
-        self.read(
-            map::flash::MICROCODE_SLOT_OFFSET + map::flash::MICROCODE_HEADER_LEN,
-            file,
-        )?;
+        self.read(slot.offset + slot.header_len, file)?;
         Ok(file)
     }
 }
@@ -196,17 +197,6 @@ pub mod feature {
 #[derive(Debug)]
 pub struct ExpansionBus<B: Bus> {
     bus: B,
-}
-
-impl ExpansionBus<Mmio> {
-    /// The block at [`map::EXP_CFG_BASE`].
-    ///
-    /// # Safety
-    /// The window must be device-mapped and owned by the returned value alone.
-    pub unsafe fn ixp420() -> Self {
-        // SAFETY: forwarded to the caller.
-        ExpansionBus::new(unsafe { Mmio::new(map::EXP_CFG_BASE, map::PERIPHERAL_WINDOW) })
-    }
 }
 
 impl<B: Bus> ExpansionBus<B> {

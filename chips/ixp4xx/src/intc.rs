@@ -5,11 +5,14 @@
 //! mask (1 = enabled), ICLR 0x08 route (1 = FIQ), ICIP 0x0C IRQ status (pending ∧ enabled ∧
 //! IRQ-routed). Sources are level-triggered at the controller: acknowledging happens at the
 //! peripheral, the controller needs nothing. Numbers are in [`crate::map::irq`].
+//!
+//! [`InterruptController`] implements [`hil::InterruptController`] itself; its mask updates
+//! are read-modify-writes of ICMR and run in a critical section.
 
 use tock_registers::interfaces::{Readable, Writeable};
 
-use crate::map;
-use hil::mmio::{Bus, Mmio, RegDef, reg};
+use hil::IrqNumber;
+use hil::mmio::{Bus, RegDef, reg};
 
 const ICPR: RegDef<()> = RegDef::at(0x00);
 const ICMR: RegDef<()> = RegDef::at(0x04);
@@ -25,17 +28,6 @@ pub struct InterruptController<B: Bus> {
     bus: B,
 }
 
-impl InterruptController<Mmio> {
-    /// The controller at [`map::INTC_BASE`].
-    ///
-    /// # Safety
-    /// The window must be device-mapped and owned by the returned value alone.
-    pub unsafe fn ixp420() -> Self {
-        // SAFETY: forwarded to the caller.
-        InterruptController::new(unsafe { Mmio::new(map::INTC_BASE, map::PERIPHERAL_WINDOW) })
-    }
-}
-
 impl<B: Bus> InterruptController<B> {
     /// Wraps a bus; does not touch the hardware.
     pub const fn new(bus: B) -> Self {
@@ -44,24 +36,27 @@ impl<B: Bus> InterruptController<B> {
 
     /// Masks every source and routes all of them to IRQ (what Linux does at boot); call it
     /// first thing, before RedBoot's leftovers can interrupt.
-    pub fn init(&mut self) {
+    pub fn init(&self) {
         reg(&self.bus, ICMR).set(0);
         reg(&self.bus, ICLR).set(0);
     }
 
     /// Unmasks source `irq` (ignored if out of range).
-    pub fn enable(&mut self, irq: u32) {
-        if irq < SOURCES {
-            let mask = reg(&self.bus, ICMR).get();
-            reg(&self.bus, ICMR).set(mask | 1 << irq);
-        }
+    pub fn enable(&self, irq: u32) {
+        self.update_mask(irq, |mask, bit| mask | bit);
     }
 
     /// Masks source `irq` (ignored if out of range).
-    pub fn disable(&mut self, irq: u32) {
+    pub fn disable(&self, irq: u32) {
+        self.update_mask(irq, |mask, bit| mask & !bit);
+    }
+
+    fn update_mask(&self, irq: u32, update: impl FnOnce(u32, u32) -> u32) {
         if irq < SOURCES {
-            let mask = reg(&self.bus, ICMR).get();
-            reg(&self.bus, ICMR).set(mask & !(1 << irq));
+            critical_section::with(|_| {
+                let mask = reg(&self.bus, ICMR).get();
+                reg(&self.bus, ICMR).set(update(mask, 1 << irq));
+            });
         }
     }
 
@@ -84,6 +79,25 @@ impl<B: Bus> InterruptController<B> {
             Some(pending.trailing_zeros())
         }
     }
+}
+
+impl<B: Bus + Sync> hil::InterruptController for InterruptController<B> {
+    fn init(&self) {
+        InterruptController::init(self);
+    }
+    fn enable(&self, irq: IrqNumber) {
+        InterruptController::enable(self, irq);
+    }
+    fn disable(&self, irq: IrqNumber) {
+        InterruptController::disable(self, irq);
+    }
+    fn claim(&self) -> Option<IrqNumber> {
+        self.next_pending()
+    }
+    /// Nothing to do: sources are level-triggered at the controller (Linux `irq-ixp4xx.c`
+    /// acknowledges only GPIO edge sources, in the GPIO block); the handler has cleared the
+    /// cause in the device.
+    fn complete(&self, _irq: IrqNumber) {}
 }
 
 /// Iterates over the set bits of an interrupt status word, lowest first.

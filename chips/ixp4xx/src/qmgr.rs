@@ -23,8 +23,7 @@
 
 use tock_registers::interfaces::{Readable, Writeable};
 
-use crate::map;
-use hil::mmio::{Bus, Mmio, RegDef, reg};
+use hil::mmio::{Bus, RegDef, reg};
 
 /// Number of queues.
 pub const QUEUES: u32 = 64;
@@ -100,6 +99,7 @@ pub enum IrqSource {
 
 /// Why a queue-manager request failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum QmgrError {
     /// Queue number ≥ 64 (or ≥ 32 for an IRQSRC condition), or watermark code > 7.
     InvalidQueue(u32),
@@ -122,17 +122,6 @@ pub struct QueueManager<B: Bus> {
     bus: B,
     /// SRAM page allocation bitmap (bit set = used), pages 0–3 always used.
     pages: u128,
-}
-
-impl QueueManager<Mmio> {
-    /// The queue manager at [`map::QMGR_BASE`].
-    ///
-    /// # Safety
-    /// The 16 KiB window must be device-mapped and owned by the returned value alone.
-    pub unsafe fn ixp420() -> Self {
-        // SAFETY: forwarded to the caller.
-        QueueManager::new(unsafe { Mmio::new(map::QMGR_BASE, map::QMGR_SIZE) })
-    }
 }
 
 impl<B: Bus> QueueManager<B> {

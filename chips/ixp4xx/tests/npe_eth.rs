@@ -4,6 +4,7 @@
 
 mod model;
 
+use hil::mdio::Mdio;
 use ixp4xx::eth::{self, Config, EthError, EthMemory, Ethernet, Mac};
 use ixp4xx::map::queue;
 use ixp4xx::npe::{Firmware, FirmwareError, Npe, NpeError, NpeId, ecs};
@@ -15,6 +16,8 @@ use nic::{Duplex, LinkState, MacAddress, Nic, Speed, TxError};
 
 const STATION: MacAddress = MacAddress([0x00, 0x0F, 0x66, 0x12, 0x34, 0x56]);
 const VERSION: [u8; 4] = [2, 1, 0, 0x0C];
+/// The NSLU2's PHY address on the NPE-B MDIO bus (a board fact, `boards/nslu2/src/wiring.rs`).
+const NSLU2_PHY_ADDRESS: u8 = 1;
 
 type Eth<'a, D> = Ethernet<'static, Port<'a>, Port<'a>, Port<'a>, D>;
 
@@ -47,7 +50,7 @@ fn bring_up_with<'a, D: DmaMemory>(soc: &'a Soc, dma: D) -> Result<Eth<'a, D>, E
     assert_eq!(status.image.0, 0x010C_0200);
     let config = Config {
         mac_address: STATION,
-        phy_address: eth::NSLU2_PHY_ADDRESS,
+        phy_address: NSLU2_PHY_ADDRESS,
     };
     Ethernet::new(q, n, m, dma, mem, config)
 }
@@ -593,16 +596,13 @@ fn mdio_resolves_link_and_reports_missing_phy() {
         eth.phy_read(1),
         Err(EthError::Mdio(ixp4xx::eth::MdioError::NoResponse))
     );
-    let mut m = mac(&soc);
+    let m = mac(&soc);
     soc.state
         .borrow_mut()
         .mac
         .write(ixp4xx::eth::mac::regs::CORE_CONTROL, 0);
-    assert_eq!(m.mdio_read(5, 1), Err(ixp4xx::eth::MdioError::Timeout));
-    assert_eq!(
-        m.mdio_read(32, 1),
-        Err(ixp4xx::eth::MdioError::InvalidAddress)
-    );
+    assert_eq!(m.read(5, 1), Err(ixp4xx::eth::MdioError::Timeout));
+    assert_eq!(m.read(32, 1), Err(ixp4xx::eth::MdioError::InvalidAddress));
 }
 
 #[test]

@@ -6,12 +6,21 @@ use std::collections::HashMap;
 
 use hil::mmio::Bus;
 use ixp4xx::expbus::{ExpansionBus, Flash, FlashBus, FlashError};
-use ixp4xx::gpio::{Button, Gpio, GpioError, InterruptStyle, Led, Nslu2Gpio};
+use ixp4xx::gpio::{Gpio, GpioError, InterruptStyle};
 use ixp4xx::intc::{InterruptController, sources};
 use ixp4xx::timer::{OsTimer, TimerError, reload_for};
 use ixp4xx::{map, map::irq};
 // The IXP4xx UARTs are XScale 16550s: the one `ns16550` driver, its XScale variant.
 use ns16550::{Ns16550, UartError, Variant, divisor};
+
+// The NSLU2's wiring of the GPIO block is a board fact; its polarities are checked here, where
+// the GPIO model is.
+#[path = "../../../boards/nslu2/src/wiring.rs"]
+mod wiring;
+use wiring::{Button, Led, Nslu2Gpio};
+
+/// The NSLU2's timer crystal (`wiring::TIMER_HZ`).
+const NSLU2_TIMER_HZ: u32 = wiring::TIMER_HZ;
 
 /// Plain registers with fixed read values for status registers, and a write log.
 #[derive(Default)]
@@ -94,13 +103,13 @@ fn uart_gives_up_on_a_dead_transmitter_and_reads_received_bytes() {
 
 #[test]
 fn timer_tick_and_watchdog_reset_sequence() {
-    assert_eq!(reload_for(map::NSLU2_TIMER_HZ, 100), Ok(660_000));
+    assert_eq!(reload_for(NSLU2_TIMER_HZ, 100), Ok(660_000));
     assert_eq!(reload_for(map::GENERIC_TIMER_HZ, 100), Ok(666_660));
     assert_eq!(reload_for(10, 100), Err(TimerError::TooShort));
     assert_eq!(reload_for(10, 0), Err(TimerError::TooShort));
 
     let regs = RegFile::default();
-    let mut timer = OsTimer::new(&regs, map::NSLU2_TIMER_HZ);
+    let timer = OsTimer::new(&regs, NSLU2_TIMER_HZ);
     timer.start_tick(100).unwrap();
     assert_eq!(
         regs.writes(),
@@ -108,13 +117,13 @@ fn timer_tick_and_watchdog_reset_sequence() {
     );
 
     let regs = RegFile::with(&[(0x20, 0x11)]);
-    let mut timer = OsTimer::new(&regs, map::NSLU2_TIMER_HZ);
+    let timer = OsTimer::new(&regs, NSLU2_TIMER_HZ);
     assert!(timer.was_watchdog_reset());
     assert!(timer.ack_tick());
     assert_eq!(regs.writes(), vec![(0x20, 1)]);
 
     let regs = RegFile::default();
-    let mut timer = OsTimer::new(&regs, map::NSLU2_TIMER_HZ);
+    let timer = OsTimer::new(&regs, NSLU2_TIMER_HZ);
     timer.reset_chip();
     // Linux ixp4xx_restart: key, count 0, reset + count enable (then relock).
     assert_eq!(
@@ -122,17 +131,17 @@ fn timer_tick_and_watchdog_reset_sequence() {
         vec![(0x1C, 0x482E), (0x18, 0), (0x14, 0), (0x18, 0x5), (0x1C, 0)]
     );
     let regs = RegFile::default();
-    OsTimer::new(&regs, map::NSLU2_TIMER_HZ).watchdog_start(2_000);
+    OsTimer::new(&regs, NSLU2_TIMER_HZ).watchdog_start(2_000);
     assert!(regs.writes().contains(&(0x14, 132_000_000)));
     let regs = RegFile::default();
-    OsTimer::new(&regs, map::NSLU2_TIMER_HZ).watchdog_start(u32::MAX);
+    OsTimer::new(&regs, NSLU2_TIMER_HZ).watchdog_start(u32::MAX);
     assert!(regs.writes().contains(&(0x14, u32::MAX)), "saturates");
 }
 
 #[test]
 fn interrupt_controller_masks_and_dispatches() {
     let regs = RegFile::with(&[(0x04, 0xFFFF_FFFF), (0x08, 0xFF)]);
-    let mut intc = InterruptController::new(&regs);
+    let intc = InterruptController::new(&regs);
     intc.init();
     assert_eq!((regs.get(0x04), regs.get(0x08)), (0, 0));
     intc.enable(irq::TIMER1);
@@ -155,7 +164,7 @@ fn interrupt_controller_masks_and_dispatches() {
 #[test]
 fn gpio_levels_before_drivers_and_nslu2_polarities() {
     let regs = RegFile::with(&[(0x04, 0xFFFF)]);
-    let mut gpio = Gpio::new(&regs);
+    let gpio = Gpio::new(&regs);
     gpio.set_output(3, true).unwrap();
     assert_eq!(
         regs.writes(),
@@ -172,7 +181,7 @@ fn gpio_levels_before_drivers_and_nslu2_polarities() {
     );
 
     let regs = RegFile::with(&[(0x04, 0xFFFF)]);
-    let mut board = Nslu2Gpio::new(Gpio::new(&regs));
+    let board = Nslu2Gpio::new(Gpio::new(&regs));
     // Everything off: active-high LEDs low, active-low disk LEDs high; power-off an input.
     assert_eq!(regs.get(0x00) & 0xF, 0b1100);
     assert_ne!(regs.get(0x04) & (1 << 8), 0, "power-off stays an input");
@@ -205,7 +214,13 @@ fn flash_reads_bytes_at_any_alignment_and_validates_the_mac() {
     let mut buf = [0u8; 5];
     flash.read(0x101, &mut buf).unwrap();
     assert_eq!(&buf, b"hello");
-    assert_eq!(flash.mac_address().unwrap().0, mac);
+    assert_eq!(
+        flash
+            .mac_address_at(nslu2_layout::MAC_ADDRESS_OFFSET)
+            .unwrap()
+            .0,
+        mac
+    );
     assert_eq!(
         flash.read(0x3FFFF, &mut buf),
         Err(FlashError::OutOfRange {
@@ -217,7 +232,7 @@ fn flash_reads_bytes_at_any_alignment_and_validates_the_mac() {
     image[0x3FFB0..0x3FFB6].fill(0xFF);
     let erased = Flash::new(FlashImage(image), 0x40000);
     assert_eq!(
-        erased.mac_address(),
+        erased.mac_address_at(nslu2_layout::MAC_ADDRESS_OFFSET),
         Err(FlashError::InvalidMacAddress([0xFF; 6]))
     );
 }
@@ -248,27 +263,120 @@ fn xscale_dma_is_identity_inside_ram_only() {
 
 #[test]
 fn microcode_slot_is_read_as_the_image_tool_writes_it() {
-    let mut image = vec![0xFF; map::FLASH_SIZE];
-    let slot = map::flash::MICROCODE_SLOT_OFFSET;
+    const FLASH_SIZE: usize = nslu2_layout::FLASH_SIZE;
+    let layout = wiring::MICROCODE_SLOT;
+    let mut image = vec![0xFF; FLASH_SIZE];
+    let slot = layout.offset;
     let file: Vec<u8> = (0..301u32).map(|i| (i * 7) as u8).collect();
-    let erased = Flash::new(FlashImage(image.clone()), map::FLASH_SIZE);
-    let mut buf = vec![0u8; map::flash::MICROCODE_MAX_LEN];
+    let erased = Flash::new(FlashImage(image.clone()), FLASH_SIZE);
+    let mut buf = vec![0u8; layout.max_len];
     assert_eq!(
-        erased.read_microcode(&mut buf),
+        erased.read_microcode(layout, &mut buf),
         Err(FlashError::NoMicrocode)
     );
     image[slot..slot + 4].copy_from_slice(&(file.len() as u32).to_be_bytes());
     image[slot + 4..slot + 16].fill(0);
     image[slot + 16..slot + 16 + file.len()].copy_from_slice(&file);
-    let flash = Flash::new(FlashImage(image.clone()), map::FLASH_SIZE);
-    assert_eq!(flash.read_microcode(&mut buf), Ok(&file[..]));
+    let flash = Flash::new(FlashImage(image.clone()), FLASH_SIZE);
+    assert_eq!(flash.read_microcode(layout, &mut buf), Ok(&file[..]));
     image[slot..slot + 4].copy_from_slice(&0x3000u32.to_be_bytes());
-    let flash = Flash::new(FlashImage(image), map::FLASH_SIZE);
+    let flash = Flash::new(FlashImage(image), FLASH_SIZE);
     assert_eq!(
-        flash.read_microcode(&mut buf),
+        flash.read_microcode(layout, &mut buf),
         Err(FlashError::MicrocodeTooLarge {
             len: 0x3000,
             max: 0x2FF0
         })
     );
+}
+
+/// [`RegFile`] behind a lock, for the `hil` traits, which need a `Sync` driver.
+#[derive(Default)]
+struct SyncRegFile(std::sync::Mutex<Vec<(usize, u32)>>);
+
+impl Bus for SyncRegFile {
+    fn read(&self, _offset: usize) -> u32 {
+        0
+    }
+    fn write(&self, offset: usize, value: u32) {
+        self.0.lock().unwrap().push((offset, value));
+    }
+}
+
+impl SyncRegFile {
+    fn take_writes(&self) -> Vec<(usize, u32)> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+#[test]
+fn the_watchdog_seam_feeds_the_started_count_and_never_a_zero_one() {
+    use hil::Watchdog;
+    let regs = SyncRegFile::default();
+    let timer = OsTimer::new(&regs, NSLU2_TIMER_HZ);
+    // Fed before it was armed: nothing written (a zero count would reset the chip at once).
+    timer.feed();
+    assert!(regs.take_writes().is_empty());
+    timer.start(2_000);
+    let armed = regs.take_writes();
+    assert_eq!(
+        armed,
+        vec![
+            (0x1C, 0x482E),
+            (0x18, 0),
+            (0x14, 132_000_000),
+            (0x18, 0x5),
+            (0x1C, 0)
+        ]
+    );
+    timer.feed();
+    assert_eq!(
+        regs.take_writes(),
+        armed,
+        "a feed reloads the started count"
+    );
+    timer.stop();
+    assert_eq!(
+        regs.take_writes(),
+        vec![(0x1C, 0x482E), (0x18, 0), (0x1C, 0)]
+    );
+    timer.feed();
+    assert!(regs.take_writes().is_empty(), "stopped stays stopped");
+}
+
+#[test]
+fn the_clock_and_tick_seams_are_the_timestamp_and_timer_1() {
+    use hil::{Clock, TickTimer};
+    let regs = SyncRegFile::default();
+    let timer = OsTimer::new(&regs, NSLU2_TIMER_HZ);
+    assert_eq!(
+        (timer.frequency_hz(), timer.counter_bits()),
+        (66_000_000, 32)
+    );
+    assert_eq!(timer.irq(), irq::TIMER1);
+    timer.start_periodic(100);
+    assert_eq!(
+        regs.take_writes(),
+        vec![(0x08, 0), (0x20, 1), (0x08, 660_000 | 1)]
+    );
+}
+
+#[test]
+fn peripherals_are_handed_out_once_at_the_ixp420_addresses() {
+    // No register is touched by `take`, so this is safe to run on the host.
+    let p = ixp4xx::Peripherals::take().expect("first take");
+    assert_eq!(p.os_timer.base(), map::TIMER_BASE);
+    assert_eq!(p.os_timer.len(), map::PERIPHERAL_WINDOW);
+    assert!(ixp4xx::Peripherals::take().is_none());
+    // Every small register window lies in the megabyte from UART1 that a board maps.
+    for base in [
+        map::UART1_BASE,
+        map::INTC_BASE,
+        map::GPIO_BASE,
+        map::TIMER_BASE,
+        map::NPE_B_BASE,
+        map::ETH_B_MAC_BASE,
+    ] {
+        assert!((map::UART1_BASE..map::UART1_BASE + (1 << 20)).contains(&base));
+    }
 }

@@ -22,82 +22,16 @@
 
 use crate::image::bytes::{ParseError, be32, slice};
 
-/// Flash size.
-pub const FLASH_SIZE: usize = 0x80_0000;
+// The layout itself is shared with the firmware (`boards/nslu2/layout`), written once there.
+pub use nslu2_layout::{
+    BLOCK_SIZE, CONFIG, FIS_DIRECTORY, FLASH_SIZE, KERNEL, MAC_ADDRESS_OFFSET as MAC_OFFSET,
+    MICROCODE, RAMDISK, REDBOOT, Region, SYSCONF, TRAILER,
+};
 /// Where the flash appears in the IXP420 address map; FIS entries store absolute addresses.
-pub const FLASH_BASE: u32 = 0x5000_0000;
-/// Erase-block size.
-pub const BLOCK_SIZE: usize = 0x2_0000;
+pub const FLASH_BASE: u32 = nslu2_layout::FLASH_BASE as u32;
 /// Length of the Sercomm partition header (the firmware's configuration slot header).
 pub const PART_HEADER_LEN: usize = app::config_slot::HEADER_LEN;
-
-/// A fixed region of the flash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Region {
-    /// Name (FIS directory name for real partitions).
-    pub name: &'static str,
-    /// Offset from the start of the flash.
-    pub offset: usize,
-    /// Size in bytes.
-    pub size: usize,
-}
-
-impl Region {
-    const fn range(self) -> core::ops::Range<usize> {
-        self.offset..self.offset + self.size
-    }
-}
-
-/// RedBoot partition.
-pub const REDBOOT: Region = Region {
-    name: "RedBoot",
-    offset: 0,
-    size: 0x4_0000,
-};
-/// SysConf partition.
-pub const SYSCONF: Region = Region {
-    name: "SysConf",
-    offset: 0x4_0000,
-    size: 0x2_0000,
-};
-/// Kernel partition (RedBoot loads it from here).
-pub const KERNEL: Region = Region {
-    name: "Kernel",
-    offset: 0x6_0000,
-    size: 0x10_0000,
-};
-/// Ramdisk partition: from 0x160000 up to the FIS directory.
-pub const RAMDISK: Region = Region {
-    name: "Ramdisk",
-    offset: 0x16_0000,
-    size: 0x68_0000,
-};
-/// FIS directory block.
-pub const FIS_DIRECTORY: Region = Region {
-    name: "FIS directory",
-    offset: 0x7E_0000,
-    size: 0x2_0000,
-};
-/// Proxy configuration slot (slugimage's "Loader config" pseudo partition, inside the FIS block).
-pub const CONFIG: Region = Region {
-    name: "Config",
-    offset: 0x7F_8000,
-    size: 0x4000,
-};
-/// NPE-B microcode slot (slugimage's "Microcode" pseudo partition, inside the FIS block).
-pub const MICROCODE: Region = Region {
-    name: "Microcode",
-    offset: 0x7F_C000,
-    size: 0x3000,
-};
-/// Sercomm flash trailer.
-pub const TRAILER: Region = Region {
-    name: "Trailer",
-    offset: 0x7F_FFF0,
-    size: 16,
-};
-/// The board's Ethernet MAC address, inside the RedBoot partition.
-pub const MAC_OFFSET: usize = 0x3_FFB0;
+const _: () = assert!(PART_HEADER_LEN == nslu2_layout::SLOT_HEADER_LEN);
 /// Largest kernel RedBoot copies without touching the Ramdisk partition.
 pub const KERNEL_MAX: usize = KERNEL.size - PART_HEADER_LEN;
 

@@ -30,12 +30,14 @@ use super::descriptor::{
     self as d, BUFFER_BYTES, DESCRIPTOR_BYTES, ENTRY_ADDRESS_MASK, EthMemory, RX_BUFFER_LEN,
     RX_DATA_OFFSET, RX_DESCRIPTORS, STATS_WORDS, TX_DESCRIPTORS, stats_word,
 };
-use super::mac::{Mac, MdioError};
+use super::mac::Mac;
 use super::message;
 use crate::map::queue;
 use crate::npe::{Npe, NpeError};
 use crate::qmgr::{IrqSource, QmgrError, QueueLen, QueueManager};
+use hil::mdio::{Mdio, MdioError};
 use hil::mmio::Bus;
+use mii::{Phy, PhyConfig, PhyError};
 
 /// Largest frame accepted for transmission (header + payload, no FCS).
 pub const MAX_FRAME_LEN: usize = 1514;
@@ -44,6 +46,7 @@ const NPE_B_ENTRY_TAG: u32 = 1;
 
 /// Why the port could not be brought up or a control operation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum EthError {
     /// NPE-B is not running: load the microcode first ([`super::load_microcode`]).
     NpeNotRunning,
@@ -53,8 +56,10 @@ pub enum EthError {
     Qmgr(QmgrError),
     /// The DMA memory is not reachable by the NPE, or not contiguous on the bus.
     DmaUnreachable,
-    /// A PHY access failed.
+    /// A PHY register access failed.
     Mdio(MdioError),
+    /// The PHY could not be found or set up (`mii`).
+    Phy(PhyError),
     /// The NPE's reply to a statistics request was not a statistics reply.
     UnexpectedReply([u32; 2]),
 }
@@ -74,13 +79,18 @@ impl From<MdioError> for EthError {
         EthError::Mdio(e)
     }
 }
+impl From<PhyError> for EthError {
+    fn from(e: PhyError) -> Self {
+        EthError::Phy(e)
+    }
+}
 
 /// Port configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
-    /// Station address (normally [`crate::expbus::Flash::mac_address`]).
+    /// Station address (normally [`crate::expbus::Flash::mac_address_at`]).
     pub mac_address: MacAddress,
-    /// PHY address on the NPE-B MDIO bus (1 on the NSLU2).
+    /// PHY address on the NPE-B MDIO bus (a board fact: 1 on the NSLU2).
     pub phy_address: u8,
 }
 
@@ -384,15 +394,21 @@ impl<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> Ethernet<'m, Q, N, M, D> {
         self.mac.set_all_multicast(enabled);
     }
 
-    /// Restarts PHY autonegotiation with every 10/100 mode advertised.
+    /// The port's PHY, the generic clause-22 driver over the MAC's MDIO, found by its
+    /// identifier (as `lan9118` does: the PHY borrows the MAC, which the port owns).
+    fn phy(&self) -> Result<Phy<&Mac<M>>, PhyError> {
+        Phy::probe(&self.mac, PhyConfig::fast_ethernet(self.phy))
+    }
+
+    /// Restarts PHY autonegotiation with every 10/100 mode the PHY has advertised.
     pub fn restart_autonegotiation(&mut self) -> Result<(), EthError> {
-        self.mac.phy_start_autonegotiation(self.phy)?;
+        self.phy()?.start_autonegotiation()?;
         Ok(())
     }
 
     /// Direct MDIO access to the port's PHY.
     pub fn phy_read(&mut self, reg: u8) -> Result<u16, EthError> {
-        Ok(self.mac.mdio_read(self.phy, reg)?)
+        Ok(self.mac.read(self.phy, reg)?)
     }
 
     /// Number of TX descriptors currently with the NPE.
@@ -412,7 +428,11 @@ impl<Q: Bus, N: Bus, M: Bus, D: DmaMemory> Nic for Ethernet<'_, Q, N, M, D> {
     }
 
     fn link_state(&mut self) -> LinkState {
-        let state = self.mac.phy_link_state(self.phy).unwrap_or(LinkState::Down);
+        let state = self
+            .phy()
+            .ok()
+            .and_then(|phy| phy.link_state().ok())
+            .unwrap_or(LinkState::Down);
         if state != self.link {
             if let LinkState::Up { duplex, .. } = state {
                 self.mac.set_duplex(duplex != nic::Duplex::Half);

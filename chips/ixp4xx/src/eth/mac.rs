@@ -1,5 +1,5 @@
-//! The NPE-B Ethernet MAC's register block ("EthB", 0xC800_9000), its MDIO master and the
-//! generic MII PHY at address 1.
+//! The NPE-B Ethernet MAC's register block ("EthB", 0xC800_9000) and its MDIO master, which
+//! implements [`hil::mdio::Mdio`] so the generic `mii` driver handles the PHY.
 //!
 //! Every register holds 8 significant bits in a 32-bit word (Linux `struct eth_regs` in
 //! `drivers/net/ethernet/xscale/ixp4xx_eth.c`). Only NPE-B's MAC drives MDC/MDIO, and only while
@@ -7,6 +7,7 @@
 //! phy << 5 | reg (low byte), \[3\] = phy >> 3 | write << 2 | GO (0x80); poll GO clear; the read
 //! result is MDIO_STATUS\[0..1\] with MDIO_STATUS\[3\] bit 7 flagging a failed read.
 
+use hil::mdio::{Mdio, MdioError};
 use hil::mmio::Bus;
 
 /// Register offsets.
@@ -91,42 +92,6 @@ pub mod core {
     pub const MDC_EN: u32 = 0x10;
 }
 
-/// MII registers and bits used for link resolution (IEEE 802.3 clause 22).
-pub mod mii {
-    /// Basic control.
-    pub const BMCR: u8 = 0;
-    /// Basic status.
-    pub const BMSR: u8 = 1;
-    /// PHY identifier 1.
-    pub const PHYSID1: u8 = 2;
-    /// Autonegotiation advertisement.
-    pub const ANAR: u8 = 4;
-    /// Link partner ability.
-    pub const ANLPAR: u8 = 5;
-    /// BMCR: 100 Mb/s when autonegotiation is off.
-    pub const BMCR_SPEED100: u16 = 1 << 13;
-    /// BMCR: autonegotiation enable.
-    pub const BMCR_ANENABLE: u16 = 1 << 12;
-    /// BMCR: restart autonegotiation.
-    pub const BMCR_ANRESTART: u16 = 1 << 9;
-    /// BMCR: full duplex when autonegotiation is off.
-    pub const BMCR_FULLDPLX: u16 = 1 << 8;
-    /// BMSR: link up (latched low).
-    pub const BMSR_LSTATUS: u16 = 1 << 2;
-    /// BMSR: autonegotiation complete.
-    pub const BMSR_ANEGCOMPLETE: u16 = 1 << 5;
-    /// ANAR/ANLPAR: 10BASE-T half.
-    pub const ADV_10HALF: u16 = 1 << 5;
-    /// 10BASE-T full.
-    pub const ADV_10FULL: u16 = 1 << 6;
-    /// 100BASE-TX half.
-    pub const ADV_100HALF: u16 = 1 << 7;
-    /// 100BASE-TX full.
-    pub const ADV_100FULL: u16 = 1 << 8;
-}
-
-/// The NSLU2's PHY address on the NPE-B MDIO bus.
-pub const NSLU2_PHY_ADDRESS: u8 = 1;
 /// MDIO_COMMAND\[3\] / MDIO_STATUS\[3\] bit 7: GO (command) or read failed (status).
 const MDIO_GO: u32 = 0x80;
 const MDIO_WRITE: u32 = 0x04;
@@ -134,17 +99,6 @@ const MDIO_WRITE: u32 = 0x04;
 const MDIO_POLL_LIMIT: u32 = 20_000;
 /// Register reads used as a ~50 µs settle delay around the core reset (no clock here).
 const RESET_SETTLE_READS: u32 = 2_000;
-
-/// Why an MDIO transaction failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MdioError {
-    /// GO never cleared (no MDC? CORE_CONTROL.MDC_EN off).
-    Timeout,
-    /// The PHY did not answer the read (no PHY at that address).
-    NoResponse,
-    /// PHY address ≥ 32 or register ≥ 32.
-    InvalidAddress,
-}
 
 /// The EthB MAC register block.
 #[derive(Debug)]
@@ -259,9 +213,7 @@ impl<B: Bus> Mac<B> {
     }
 
     fn mdio_command(&self, phy: u8, reg: u8, write: Option<u16>) -> Result<(), MdioError> {
-        if phy >= 32 || reg >= 32 {
-            return Err(MdioError::InvalidAddress);
-        }
+        hil::mdio::check_address(phy, reg)?;
         self.mdio_wait()?;
         if let Some(data) = write {
             self.write8(regs::MDIO_COMMAND, u32::from(data & 0xFF));
@@ -273,70 +225,27 @@ impl<B: Bus> Mac<B> {
         self.write8(regs::MDIO_COMMAND + 12, phy >> 3 | w | MDIO_GO);
         self.mdio_wait()
     }
+}
 
-    /// Reads PHY register `reg` of the PHY at `phy`.
-    pub fn mdio_read(&mut self, phy: u8, reg: u8) -> Result<u16, MdioError> {
-        self.mdio_command(phy, reg, None)?;
-        if self.read8(regs::MDIO_STATUS + 12) & MDIO_GO != 0 {
-            return Err(MdioError::NoResponse);
-        }
-        let lo = self.read8(regs::MDIO_STATUS);
-        let hi = self.read8(regs::MDIO_STATUS + 4);
-        Ok((hi << 8 | lo) as u16)
+/// MDIO on the MAC's pins (only while CORE_CONTROL.MDC_EN is set, as [`Mac::reset_core`]
+/// leaves it). Errors: [`MdioError::Timeout`] if GO never clears (no MDC),
+/// [`MdioError::NoResponse`] if MDIO_STATUS\[3\] flags a failed read (no PHY there). A
+/// transaction is several accesses of the command and status bytes; a critical section keeps
+/// another user from interleaving with it.
+impl<B: Bus> Mdio for Mac<B> {
+    fn read(&self, phy: u8, reg: u8) -> Result<u16, MdioError> {
+        critical_section::with(|_| {
+            self.mdio_command(phy, reg, None)?;
+            if self.read8(regs::MDIO_STATUS + 12) & MDIO_GO != 0 {
+                return Err(MdioError::NoResponse);
+            }
+            let lo = self.read8(regs::MDIO_STATUS);
+            let hi = self.read8(regs::MDIO_STATUS + 4);
+            Ok((hi << 8 | lo) as u16)
+        })
     }
 
-    /// Writes PHY register `reg` of the PHY at `phy`.
-    pub fn mdio_write(&mut self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError> {
-        self.mdio_command(phy, reg, Some(value))
-    }
-
-    /// Resolves the link of the PHY at `phy` from its clause-22 registers: BMSR read twice
-    /// (link status latches low), then either the common autonegotiated ability or the forced
-    /// BMCR speed/duplex.
-    pub fn phy_link_state(&mut self, phy: u8) -> Result<nic::LinkState, MdioError> {
-        use nic::{Duplex, LinkState, Speed};
-        let _ = self.mdio_read(phy, mii::BMSR)?;
-        let bmsr = self.mdio_read(phy, mii::BMSR)?;
-        if bmsr & mii::BMSR_LSTATUS == 0 {
-            return Ok(LinkState::Down);
-        }
-        let bmcr = self.mdio_read(phy, mii::BMCR)?;
-        if bmcr & mii::BMCR_ANENABLE == 0 {
-            let speed = if bmcr & mii::BMCR_SPEED100 != 0 {
-                Speed::Mbps100
-            } else {
-                Speed::Mbps10
-            };
-            let duplex = if bmcr & mii::BMCR_FULLDPLX != 0 {
-                Duplex::Full
-            } else {
-                Duplex::Half
-            };
-            return Ok(LinkState::Up { speed, duplex });
-        }
-        if bmsr & mii::BMSR_ANEGCOMPLETE == 0 {
-            return Ok(LinkState::Down);
-        }
-        let common = self.mdio_read(phy, mii::ANAR)? & self.mdio_read(phy, mii::ANLPAR)?;
-        let (speed, duplex) = if common & mii::ADV_100FULL != 0 {
-            (Speed::Mbps100, Duplex::Full)
-        } else if common & mii::ADV_100HALF != 0 {
-            (Speed::Mbps100, Duplex::Half)
-        } else if common & mii::ADV_10FULL != 0 {
-            (Speed::Mbps10, Duplex::Full)
-        } else if common & mii::ADV_10HALF != 0 {
-            (Speed::Mbps10, Duplex::Half)
-        } else {
-            return Ok(LinkState::Down);
-        };
-        Ok(LinkState::Up { speed, duplex })
-    }
-
-    /// Starts autonegotiation with all 10/100 abilities advertised.
-    pub fn phy_start_autonegotiation(&mut self, phy: u8) -> Result<(), MdioError> {
-        let anar = self.mdio_read(phy, mii::ANAR)?;
-        let all = mii::ADV_10HALF | mii::ADV_10FULL | mii::ADV_100HALF | mii::ADV_100FULL;
-        self.mdio_write(phy, mii::ANAR, anar | all)?;
-        self.mdio_write(phy, mii::BMCR, mii::BMCR_ANENABLE | mii::BMCR_ANRESTART)
+    fn write(&self, phy: u8, reg: u8, value: u16) -> Result<(), MdioError> {
+        critical_section::with(|_| self.mdio_command(phy, reg, Some(value)))
     }
 }

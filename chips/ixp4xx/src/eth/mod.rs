@@ -1,4 +1,5 @@
-//! Ethernet on NPE-B: the [`Ethernet`] driver ([`nic::Nic`]), its MAC/MDIO/PHY registers,
+//! Ethernet on NPE-B: the [`Ethernet`] driver ([`nic::Nic`]), its MAC and MDIO registers (the
+//! PHY is the generic `mii` driver over [`Mac`]'s [`hil::mdio::Mdio`]),
 //! descriptors, the NPE message set, plus boot-time helpers.
 //!
 //! Bring-up order on the NSLU2 (see README.md):
@@ -8,7 +9,7 @@
 //! 3. [`Ethernet::new`] with the queue manager, NPE, MAC, a [`nic::dma::DmaMemory`] and an
 //!    [`EthMemory`].
 //!
-//! Where things are: `driver` (data path), [`mac`] (MAC registers, MDIO, PHY), [`descriptor`]
+//! Where things are: `driver` (data path), [`mac`] (MAC registers, MDIO), [`descriptor`]
 //! (descriptor words, [`EthMemory`]), [`message`] (message words).
 
 pub mod descriptor;
@@ -18,23 +19,12 @@ pub mod message;
 
 pub use descriptor::EthMemory;
 pub use driver::{Config, EthError, Ethernet, MAX_FRAME_LEN, NpeCounters};
-pub use mac::{Mac, MdioError, NSLU2_PHY_ADDRESS};
+pub use hil::mdio::MdioError;
+pub use mac::Mac;
 
-use crate::map;
 use crate::npe::{ImageId, Npe, NpeError};
 use crate::qmgr::QueueManager;
-use hil::mmio::{Bus, Mmio};
-
-impl Mac<Mmio> {
-    /// The EthB MAC at [`map::ETH_B_MAC_BASE`].
-    ///
-    /// # Safety
-    /// The window must be device-mapped and owned by the returned value alone.
-    pub unsafe fn eth_b() -> Self {
-        // SAFETY: forwarded to the caller.
-        Mac::new(unsafe { Mmio::new(map::ETH_B_MAC_BASE, map::PERIPHERAL_WINDOW) })
-    }
-}
+use hil::mmio::Bus;
 
 /// What the Ethernet microcode reported after it started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

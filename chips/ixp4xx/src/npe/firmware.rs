@@ -28,6 +28,7 @@ const BLOCK_END: u32 = 0xF;
 
 /// The NPE an image is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum NpeId {
     /// NPE-A.
     A = 0,
@@ -55,6 +56,7 @@ impl NpeId {
 
 /// The decoded image ID (word 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ImageId(pub u32);
 
 impl ImageId {
@@ -96,6 +98,7 @@ impl fmt::Display for ImageId {
 
 /// Why a microcode file was rejected. Offsets are byte offsets into the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum FirmwareError {
     /// Shorter than the 12-byte header, or not a whole number of words.
     BadLength {
@@ -237,6 +240,7 @@ impl fmt::Display for FirmwareError {
 
 /// Which NPE memory a code block goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum BlockKind {
     /// Instruction memory (ECS command 0x11).
     Instruction,

@@ -28,8 +28,7 @@ pub mod firmware;
 
 pub use firmware::{BlockKind, Firmware, FirmwareError, ImageId, NpeId};
 
-use crate::map;
-use hil::mmio::{Bus, Mmio};
+use hil::mmio::Bus;
 
 /// Register offsets (also used by models).
 pub mod regs {
@@ -203,6 +202,7 @@ const ECS_RESET: [(u32, u32); 13] = [
 
 /// Why an NPE operation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum NpeError {
     /// A debug-stepped instruction did not complete (WATCH_COUNT never moved).
     StepTimeout,
@@ -240,20 +240,6 @@ impl From<FirmwareError> for NpeError {
 pub struct Npe<B: Bus> {
     bus: B,
     id: NpeId,
-}
-
-impl Npe<Mmio> {
-    /// NPE-B at [`map::NPE_B_BASE`], the NSLU2's Ethernet engine.
-    ///
-    /// # Safety
-    /// The window must be device-mapped and owned by the returned value alone.
-    pub unsafe fn npe_b() -> Self {
-        // SAFETY: forwarded to the caller.
-        Npe::new(
-            unsafe { Mmio::new(map::NPE_B_BASE, map::PERIPHERAL_WINDOW) },
-            NpeId::B,
-        )
-    }
 }
 
 impl<B: Bus> Npe<B> {

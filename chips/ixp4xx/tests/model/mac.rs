@@ -2,7 +2,8 @@
 //! clause-22 PHY. GO clears after a few polls (like a real MDIO frame) and only while
 //! CORE_CONTROL.MDC_EN is set; reads of an absent PHY set the MDIO_STATUS\[3\] failure bit.
 
-use ixp4xx::eth::mac::{mii, regs};
+use ixp4xx::eth::mac::regs;
+use mii::{bmcr, bmsr};
 
 pub struct MacState {
     pub regs: [u32; 0x80],
@@ -16,11 +17,11 @@ pub struct MacState {
 impl MacState {
     pub fn new() -> Self {
         let mut phy = [0u16; 32];
-        phy[mii::BMCR as usize] = mii::BMCR_ANENABLE;
-        phy[mii::BMSR as usize] = 0x7809 | mii::BMSR_LSTATUS | mii::BMSR_ANEGCOMPLETE;
-        phy[mii::PHYSID1 as usize] = 0x0013;
-        phy[mii::ANAR as usize] = 0x01E1;
-        phy[mii::ANLPAR as usize] = 0x01E1;
+        phy[mii::reg::BMCR as usize] = bmcr::ANENABLE;
+        phy[mii::reg::BMSR as usize] = 0x7809 | bmsr::LSTATUS | bmsr::ANEGCOMPLETE;
+        phy[mii::reg::PHYSID1 as usize] = 0x0013;
+        phy[mii::reg::ADVERTISE as usize] = 0x01E1;
+        phy[mii::reg::LPA as usize] = 0x01E1;
         MacState {
             regs: [0; 0x80],
             phy_address: 1,
@@ -84,8 +85,8 @@ impl MacState {
                 let lo = self.reg(regs::MDIO_COMMAND);
                 let hi = self.reg(regs::MDIO_COMMAND + 4);
                 // BMCR's self-clearing restart bit.
-                let value = ((hi << 8 | lo) as u16) & !mii::BMCR_ANRESTART;
-                self.phy[reg] = if reg == mii::BMCR as usize {
+                let value = ((hi << 8 | lo) as u16) & !bmcr::ANRESTART;
+                self.phy[reg] = if reg == mii::reg::BMCR as usize {
                     value
                 } else {
                     (hi << 8 | lo) as u16
