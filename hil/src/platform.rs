@@ -80,16 +80,21 @@ pub trait Watchdog: Sync {
     fn stop(&self);
 }
 
-/// Masks interrupts and sleeps for good: how a [`Power`] implementation ends when the hardware
-/// acts on its request asynchronously, or when the board cannot switch itself off (the
-/// kernel's own `halt` does the same). On the host (tests) it spins.
+/// Masks interrupts and stops for good: how a [`Power`] implementation ends when the hardware
+/// acts on its request asynchronously, when the board cannot switch itself off, and the
+/// kernel's own `halt`. The one halt of the firmware.
+///
+/// ARMv7 sleeps in WFI, which keeps a halted box cool and a QEMU guest idle. ARMv5TE has no
+/// architectural wait-for-interrupt, and the XScale's (CP14 PWRMODE) is missing on the IXP4xx
+/// (Linux `arch/arm/mach-ixp4xx/common.c`: "ixp4xx does not implement the XScale PWRMODE
+/// register"), so there, as on the host (tests), it spins.
 pub fn halt() -> ! {
     #[cfg(target_arch = "arm")]
     aarch32_cpu::interrupt::disable();
     loop {
-        #[cfg(target_arch = "arm")]
+        #[cfg(all(target_arch = "arm", target_feature = "v7"))]
         aarch32_cpu::asm::wfi();
-        #[cfg(not(target_arch = "arm"))]
+        #[cfg(not(all(target_arch = "arm", target_feature = "v7")))]
         core::hint::spin_loop();
     }
 }

@@ -288,14 +288,10 @@ impl Kernel {
     }
 }
 
-/// Stops the CPU for good: interrupts masked, the core asleep. The end of a power-off or a reset
-/// request (the hardware acts on it while we sleep), and of a board that cannot power itself
-/// off. Sleeping rather than spinning keeps a halted box cool and a QEMU guest idle.
+/// Stops the CPU for good, interrupts masked: `hil::platform::halt`, the one halt (it says
+/// how each architecture waits).
 pub fn halt() -> ! {
-    aarch32_cpu::interrupt::disable();
-    loop {
-        arch::wait_for_interrupt();
-    }
+    hil::platform::halt()
 }
 
 /// Sleeps until an interrupt unless one arrived since the last check. Interrupts are masked
