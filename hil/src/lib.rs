@@ -10,7 +10,7 @@
 //! | module | concern |
 //! |---|---|
 //! | [`mmio`] | [`mmio::Bus`] (32-bit register access by offset), [`mmio::Mmio`] (the one owned MMIO handle), [`mmio::RegDef`]/[`mmio::Reg`] (tock-registers fields over a bus), [`mmio::poll_until`] |
-//! | [`platform`] | [`Console`], [`Clock`], [`TickTimer`], [`InterruptController`], [`Power`], [`Watchdog`]: what the kernel runs on |
+//! | [`platform`] | [`Console`], [`Clock`], [`TickTimer`], [`InterruptController`], [`Power`], [`Watchdog`], [`Idle`]: what the kernel runs on |
 //! | [`mdio`] | [`mdio::Mdio`], clause-22 management access to PHYs, and [`mdio::MdioError`] |
 //!
 //! Every trait here takes `&self` and is `Sync`: the kernel calls them from the main loop and
@@ -24,4 +24,6 @@ pub mod mdio;
 pub mod mmio;
 pub mod platform;
 
-pub use platform::{Clock, Console, InterruptController, IrqNumber, Power, TickTimer, Watchdog};
+pub use platform::{
+    Clock, Console, Idle, InterruptController, IrqNumber, Power, TickTimer, Watchdog,
+};

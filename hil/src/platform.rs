@@ -80,6 +80,28 @@ pub trait Watchdog: Sync {
     fn stop(&self);
 }
 
+/// How the CPU waits in the kernel's idle loop: a chip's choice, because not every core that
+/// has a sleep instruction may use it (the IXP4xx lacks the XScale's PWRMODE register).
+pub trait Idle: Sync {
+    /// Waits until an interrupt is pending, or returns at once where the chip cannot sleep.
+    /// The kernel calls it with interrupts masked, after checking that no work is pending; an
+    /// interrupt that arrives meanwhile must end the wait (and stays pending).
+    fn wait_for_interrupt(&self);
+}
+
+/// ARMv7's WFI, which returns on a pending interrupt even while interrupts are masked (ARM
+/// ARM v7-A B1.8.14): what lets the idle loop check for work and then sleep without a race.
+#[cfg(all(target_arch = "arm", target_feature = "v7"))]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wfi;
+
+#[cfg(all(target_arch = "arm", target_feature = "v7"))]
+impl Idle for Wfi {
+    fn wait_for_interrupt(&self) {
+        aarch32_cpu::asm::wfi();
+    }
+}
+
 /// Masks interrupts and stops for good: how a [`Power`] implementation ends when the hardware
 /// acts on its request asynchronously, when the board cannot switch itself off, and the
 /// kernel's own `halt`. The one halt of the firmware.

@@ -24,7 +24,7 @@ pub fn with_driver<T, R>(
     })
 }
 
-pub use hil::{Clock, Console, InterruptController, IrqNumber, Power, TickTimer, Watchdog};
+pub use hil::{Clock, Console, Idle, InterruptController, IrqNumber, Power, TickTimer, Watchdog};
 
 /// A physical address range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +66,9 @@ pub struct Platform {
     /// The watchdog the kernel arms at boot and feeds from its main loop; `None` where the
     /// board has none the kernel may drive (one that cannot be stopped again, say).
     pub watchdog: Option<&'static dyn Watchdog>,
+    /// How the idle loop waits for an interrupt (`hil::platform::Wfi` on ARMv7; the chip
+    /// says on ARMv5TE).
+    pub idle: &'static dyn Idle,
     /// Where RAM is when the bootloader tells us nothing.
     pub default_ram: MemoryRange,
     /// The window RAM can possibly occupy: a boot-information pointer outside it is not followed.

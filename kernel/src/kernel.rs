@@ -206,7 +206,7 @@ impl Kernel {
                 watchdog.feed();
             }
             service(&self, time::now());
-            idle();
+            idle(self.platform);
         }
     }
 
@@ -249,13 +249,13 @@ impl Kernel {
         let first = time::tick_count();
         // Align to a tick edge so the sample covers whole periods.
         while time::tick_count() == first {
-            idle();
+            idle(self.platform);
         }
         let start_ticks = time::tick_count();
         let start_clock = platform.clock.now_ticks();
         let start_reference = platform.reference_clock.map(|c| c.now_ticks());
         while time::tick_count() - start_ticks < SAMPLE_TICKS {
-            idle();
+            idle(self.platform);
         }
         let counted = time::tick_count() - start_ticks;
         let clock_us = time::ticks_to_micros(
@@ -295,11 +295,12 @@ pub fn halt() -> ! {
 }
 
 /// Sleeps until an interrupt unless one arrived since the last check. Interrupts are masked
-/// around the check so one arriving between the check and the WFI still wakes us.
-fn idle() {
+/// around the check so one arriving between the check and the wait still wakes us. Where the
+/// chip cannot sleep (`Platform::idle` returns at once) the main loop polls.
+fn idle(platform: &Platform) {
     aarch32_cpu::interrupt::disable();
     if !irq::take_wake() {
-        arch::wait_for_interrupt();
+        platform.idle.wait_for_interrupt();
     }
     // SAFETY: re-enables what `disable` masked; the pending interrupt, if any, is taken now.
     unsafe { aarch32_cpu::interrupt::enable() };

@@ -268,6 +268,23 @@ impl Board {
                 }
             );
         }
+        if let Extra::Nslu2Kernel = self.extra {
+            // The IXP4xx has no XScale PWRMODE register (Linux `arch/arm/mach-ixp4xx/common.c`,
+            // `ixp4xx_init_irq`: "ixp4xx does not implement the XScale PWRMODE register so it
+            // must not call cpu_do_idle()"): its image must hold no `mcr p14, 0, Rd, c7, c0, 0`.
+            let pwrmode_writes = bin
+                .chunks_exact(4)
+                .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+                .filter(|&w| w & 0xffff_0fff == 0xee07_0e10)
+                .count();
+            if pwrmode_writes > 0 {
+                bail!(
+                    "{}: the image writes the XScale PWRMODE register {pwrmode_writes} times; the IXP4xx has none",
+                    self.name
+                );
+            }
+            println!("== {}: no XScale PWRMODE write in the image", self.name);
+        }
         if let Extra::UImage { .. } = self.extra {
             // The stock U-Boot's own view of the image: U-Boot's dumpimage must list it.
             let image = out.join(format!("bareproxy-{}.uImage", self.name));

@@ -69,6 +69,7 @@ fn platform(d: &'static Drivers) -> Platform {
         interrupts: &d.mpic,
         power: &d.power,
         watchdog: Some(&d.watchdog),
+        idle: &hil::platform::Wfi,
         default_ram: memory_map::DEFAULT_RAM,
         ram_window: memory_map::RAM_WINDOW,
         boot_info_probes: memory_map::BOOT_INFO_PROBES,

@@ -85,6 +85,7 @@ fn platform(d: &'static Drivers) -> Platform {
         interrupts: &d.intc,
         power: d,
         watchdog: Some(&d.timer),
+        idle: &ixp4xx::idle::Polling,
         default_ram: memory_map::DEFAULT_RAM,
         ram_window: memory_map::RAM_WINDOW,
         boot_info_probes: memory_map::BOOT_INFO_PROBES,

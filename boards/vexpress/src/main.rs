@@ -46,6 +46,7 @@ fn platform(d: &'static Drivers) -> Platform {
         interrupts: &d.gic,
         power: &d.sysregs,
         watchdog: None,
+        idle: &hil::platform::Wfi,
         default_ram: MemoryRange {
             base: map::RAM,
             size: 128 << 20,

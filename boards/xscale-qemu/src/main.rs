@@ -73,6 +73,7 @@ fn platform(p: &'static Peripherals) -> Platform {
         // The PXA watchdog cannot be stopped once armed (OWER is set-only), and the kernel
         // stops its watchdog before powering off: it is used only for `power`'s reset.
         watchdog: None,
+        idle: &pxa25x::idle::PowerModeIdle,
         default_ram: MemoryRange {
             base: map::SDRAM,
             size: SDRAM_SIZE,

@@ -15,6 +15,7 @@
 //! | [`eth`] | the NPE-B Ethernet driver ([`nic::Nic`]), its MAC and MDIO ([`hil::mdio::Mdio`]; the PHY is the shared `mii` driver), [`eth::quiesce`] for what RedBoot leaves running | [`map::ETH_B_MAC_BASE`] 0xC800_9000 |
 //! | [`expbus`] | feature register, flash reads (bytes, MAC address, length-prefixed microcode slot) | [`map::EXP_CFG_BASE`] 0xC400_0000, [`map::EXP_CS0_BASE`] 0x5000_0000 |
 //! | [`qmgr`] | the AHB queue manager | [`map::QMGR_BASE`] 0x6000_0000 |
+//! | [`idle`] | [`idle::Polling`]: the IXP4xx has no PWRMODE, so the idle loop polls ([`hil::Idle`]) | |
 //! | [`dma`] | [`dma::XscaleDma`], the hardware `DmaMemory` (identity bus addresses, XScale D-cache line maintenance) | |
 //!
 //! Every driver is generic over `hil::mmio::Bus` (the one register idiom), so host tests run
@@ -29,6 +30,7 @@ pub mod dma;
 pub mod eth;
 pub mod expbus;
 pub mod gpio;
+pub mod idle;
 pub mod intc;
 pub mod map;
 pub mod npe;

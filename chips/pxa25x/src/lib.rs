@@ -17,6 +17,7 @@
 //! | [`icu`] | [`icu::Icu`]: interrupt controller ([`hil::InterruptController`]), source numbers [`icu::irq`] | [`map::ICU`] 0x40D0_0000 |
 //! | [`ostimer`] | [`ostimer::OsTimer`]: OSCR ([`hil::Clock`], 32 bits, 3.6864 MHz), match 0 ([`hil::TickTimer`], IRQ 26), watchdog reset ([`hil::Power`]); why it is no [`hil::Watchdog`] | [`map::OS_TIMER`] 0x40A0_0000 |
 //! | [`Peripherals::ffuart`] | FFUART ([`hil::Console`], `ns16550`) | [`map::FFUART`] 0x4010_0000 |
+//! | [`idle`] | [`idle::PowerModeIdle`]: the XScale IDLE power mode ([`hil::Idle`]) | CP14 |
 //! | [`map`] | SDRAM, the register windows and the 1 MiB device sections holding them | |
 //!
 //! Host tests (`tests/`) run the drivers against a register-level model of the interrupt
@@ -24,6 +25,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod icu;
+pub mod idle;
 pub mod ostimer;
 
 use core::cell::Cell;

@@ -2,7 +2,7 @@
 //!
 //! References: *ARM Architecture Reference Manual* (DDI 0100I) §B4.3 "First-level descriptors"
 //! and §B4.4 "Second-level descriptors"; *Intel XScale Core Developer's Manual* §3.2 (the X bit,
-//! TEX[0]), §2.3.3 (CPWAIT), §7.2.2 (CP14 power mode: idle). Linux `arch/arm/mm/mmu.c`
+//! TEX[0]), §2.3.3 (CPWAIT). Idling is the chip's choice (`hil::Idle`). Linux `arch/arm/mm/mmu.c`
 //! (`build_mem_type_table`) clears descriptor bit 4 on the XScale family, so we do too.
 //!
 //! ARMv5 has no VBAR: the vectors are at 0 or, with SCTLR.V, at 0xFFFF_0000. Address 0 is
@@ -130,14 +130,6 @@ pub(super) unsafe fn enable_mmu(table: usize) {
 
 /// Nothing to do after [`enable_mmu`]: the high-vector page is already in place.
 pub fn install_vectors() {}
-
-/// Enters the XScale IDLE power mode until an interrupt is pending (CP14 PWRMODE = 1).
-pub fn wait_for_interrupt() {
-    // SAFETY: IDLE stops the core clock until an interrupt is asserted; no state is lost.
-    unsafe {
-        core::arch::asm!("mov {0}, #1", "mcr p14, 0, {0}, c7, c0, 0", out(reg) _, options(nomem, nostack));
-    }
-}
 
 /// The CP15 ID register.
 pub fn cpu_id() -> u32 {

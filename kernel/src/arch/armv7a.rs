@@ -101,12 +101,6 @@ pub(super) unsafe fn enable_mmu(table: usize) {
 /// ARMv7 cores have VBAR, which aarch32-rt already pointed at the vector table.
 pub fn install_vectors() {}
 
-/// Sleeps until an interrupt is pending. Returns even with interrupts masked (B1.8.14), which is
-/// what lets the idle loop check for work with interrupts off and then sleep without a race.
-pub fn wait_for_interrupt() {
-    aarch32_cpu::asm::wfi();
-}
-
 /// MIDR: implementer, variant, architecture, part number, revision.
 pub fn cpu_id() -> u32 {
     let midr: u32;

@@ -15,7 +15,7 @@ mod cpu;
 
 use core::mem::MaybeUninit;
 
-pub use cpu::{cpu_id, fault_status, install_vectors, wait_for_interrupt};
+pub use cpu::{cpu_id, fault_status, install_vectors};
 
 use crate::board::MemoryRange;
 
