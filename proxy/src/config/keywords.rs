@@ -1,6 +1,31 @@
-//! Handlers for the keyword lines of proxy sections and of `global`. Each takes the line's words
-//! (`w[0]` is the keyword) and updates the section being built; errors carry the column of the
-//! offending word and are given their file and line by the parser.
+//! The keywords of proxy sections and of `global`, each written once: a table entry names the
+//! keyword, says where it is allowed (manual 4.1 "Proxy keywords matrix") and carries the
+//! handler of its lines. The parser looks a line's first word up in [`PROXY_KEYWORDS`] or
+//! [`GLOBAL_KEYWORDS`] and calls the handler; `option`, `timeout` and `stats` look their
+//! second word up in [`OPTIONS`], [`TIMEOUTS`] and [`STATS`] the same way. Adding a keyword
+//! is adding one entry and its handler; the "supported: ..." lists in error messages are read
+//! from the tables.
+//!
+//! HAProxy has the same shape: `cfg_parse_listen()` and `cfg_parse_global()`
+//! (src/cfgparse-listen.c, src/cfgparse-global.c) fall back to the registered
+//! `struct cfg_keyword` entries (a section, a keyword and its parse function, see
+//! `cfg_register_keywords()` in src/cfgparse.c), and `option` names live in `cfg_opts[]`
+//! (src/proxy.c) with the capabilities they need.
+//!
+//! # Where things are
+//!
+//! | item | what |
+//! | --- | --- |
+//! | [`PROXY_KEYWORDS`] | first words of proxy-section lines: where allowed, naming, handler |
+//! | [`OPTIONS`], [`TIMEOUTS`], [`STATS`] | second words of `option`, `timeout`, `stats` lines |
+//! | [`GLOBAL_KEYWORDS`] | lines of the `global` section |
+//! | [`keyword_text`] | how errors name a line's keyword (`timeout client`, `no option x`) |
+//! | `arg`, `end`, `check`, ... | argument helpers that build the error texts |
+//! | the handlers | below the tables: proxy keywords (each `option`, `timeout`, `stats` word beside its first word), then `global` |
+//!
+//! Each handler takes the line's words (`w[0]` is the keyword) and updates the section being
+//! built; errors carry the column of the offending word and are given their file and line by
+//! the parser.
 
 use super::acl;
 use super::error::{ErrorKind, Fail};
@@ -16,16 +41,177 @@ use super::model::{
     RedirectKind, Server, StatsUser, SyslogFormat,
 };
 use super::section::{
-    At, BackendRef, Draft, HttpChkDraft, HttpUse, LogSpec, OPTIONS, Origin, STATS, StatsDraft,
-    TIMEOUTS,
+    Allowed, At, BackendRef, Draft, HttpChkDraft, HttpUse, LogSpec, Origin, StatsDraft,
 };
 use super::value::{self, ValueResult};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use core::time::Duration;
 
 type Res<T = ()> = Result<T, Fail>;
+
+// ---- the tables ------------------------------------------------------------------------------
+
+/// How errors name the keyword of a line ([`keyword_text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Naming {
+    /// By its first word: `bind`.
+    Word,
+    /// By its first two words, the second refining the first: `option httpchk`,
+    /// `timeout client`, `http-request deny`.
+    TwoWords,
+    /// `no option <name>` by all three words, other `no` lines by the first.
+    Negation,
+}
+
+/// Handles a proxy-section line (`w[0]` is the keyword) at the given line number.
+pub(crate) type ProxyHandler = fn(&mut Draft, &[Word], u32) -> Res;
+/// Handles an `option` line once its name is found and allowed (a `no option` line has been
+/// checked to carry no arguments).
+pub(crate) type OptionHandler = fn(&mut Draft, &[Word], OptionLine) -> Res;
+/// Stores a `timeout` (`None`: zero, which HAProxy treats as no timeout); the word is the
+/// timeout's name, for HTTP-only ones.
+pub(crate) type TimeoutSetter = fn(&mut Draft, Option<Duration>, &Word, u32);
+/// Handles a `stats` line (`w[1]` is the sub-keyword) on the section's statistics draft.
+pub(crate) type StatsHandler = fn(&mut StatsDraft, &[Word]) -> Res;
+/// Handles a `global` line.
+pub(crate) type GlobalHandler = fn(&mut Global, &[Word]) -> Res;
+
+/// A first word of proxy-section lines.
+pub(crate) struct ProxyKeyword {
+    pub name: &'static str,
+    /// The section kinds it is allowed in.
+    pub allowed: Allowed,
+    pub naming: Naming,
+    pub handler: ProxyHandler,
+}
+
+const fn proxy(
+    name: &'static str,
+    allowed: Allowed,
+    naming: Naming,
+    handler: ProxyHandler,
+) -> ProxyKeyword {
+    ProxyKeyword {
+        name,
+        allowed,
+        naming,
+        handler,
+    }
+}
+
+/// First keywords of proxy lines, where they are allowed (manual 4.1) and their handlers, in
+/// the order error messages list them. `option`, `no`, `timeout` and `stats` are refined by
+/// their second word ([`OPTIONS`], [`TIMEOUTS`], [`STATS`]).
+// One row per keyword, aligned so the matrix reads as one (rustfmt would break long rows).
+#[rustfmt::skip]
+pub(crate) const PROXY_KEYWORDS: &[ProxyKeyword] = &[
+    proxy("acl",             Allowed::FLB, Naming::Word,     acl_line),
+    proxy("balance",         Allowed::DLB, Naming::Word,     balance),
+    proxy("bind",            Allowed::FL,  Naming::Word,     bind),
+    proxy("cookie",          Allowed::DLB, Naming::Word,     cookie),
+    proxy("default_backend", Allowed::DFL, Naming::Word,     default_backend),
+    proxy("http-check",      Allowed::DLB, Naming::TwoWords, http_check),
+    proxy("http-request",    Allowed::FLB, Naming::TwoWords, http_request),
+    proxy("http-response",   Allowed::FLB, Naming::TwoWords, http_response),
+    proxy("log",             Allowed::ALL, Naming::Word,     proxy_log),
+    proxy("maxconn",         Allowed::DFL, Naming::Word,     maxconn),
+    proxy("mode",            Allowed::ALL, Naming::Word,     mode),
+    proxy("monitor-uri",     Allowed::DFL, Naming::Word,     monitor_uri),
+    proxy("no",              Allowed::ALL, Naming::Negation, no),
+    proxy("option",          Allowed::ALL, Naming::TwoWords, option_line),
+    proxy("retries",         Allowed::DLB, Naming::Word,     retries),
+    proxy("server",          Allowed::LB,  Naming::Word,     server),
+    proxy("stats",           Allowed::ALL, Naming::TwoWords, stats),
+    proxy("timeout",         Allowed::ALL, Naming::TwoWords, timeout),
+    proxy("use_backend",     Allowed::FL,  Naming::Word,     use_backend),
+];
+
+/// The proxy keyword `name`, if bareproxy has it.
+pub(crate) fn proxy_keyword(name: &str) -> Option<&'static ProxyKeyword> {
+    PROXY_KEYWORDS.iter().find(|k| k.name == name)
+}
+
+/// A second word allowed in some section kinds (an `option` or `timeout` name), and its
+/// handler `H`.
+pub(crate) struct Scoped<H> {
+    pub name: &'static str,
+    pub allowed: Allowed,
+    pub handler: H,
+}
+
+const fn scoped<H>(name: &'static str, allowed: Allowed, handler: H) -> Scoped<H> {
+    Scoped {
+        name,
+        allowed,
+        handler,
+    }
+}
+
+/// A keyword valid wherever its section or first word is (a `stats` sub-keyword, a `global`
+/// keyword), and its handler `H`.
+pub(crate) struct Named<H> {
+    pub name: &'static str,
+    pub handler: H,
+}
+
+const fn named<H>(name: &'static str, handler: H) -> Named<H> {
+    Named { name, handler }
+}
+
+/// An `option` (or `no option`) line: where its name is, and which of the two it is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OptionLine {
+    /// Index of the option's name in the line's words; its arguments follow.
+    pub at: usize,
+    /// `option` rather than `no option`.
+    pub enable: bool,
+    pub line: u32,
+}
+
+impl OptionLine {
+    /// Index of the first argument.
+    fn args(self) -> usize {
+        self.at + 1
+    }
+}
+
+/// `option` names bareproxy supports, where (manual 4.2 "option ...") and their handlers.
+pub(crate) const OPTIONS: &[Scoped<OptionHandler>] = &[
+    scoped("dontlognull", Allowed::DFL, option_dontlognull),
+    scoped("forwardfor", Allowed::ALL, option_forwardfor),
+    scoped("httpchk", Allowed::DLB, option_httpchk),
+    scoped("httplog", Allowed::DFL, option_httplog),
+    scoped("redispatch", Allowed::DLB, option_redispatch),
+    scoped("tcplog", Allowed::DFL, option_tcplog),
+];
+
+/// `timeout` names bareproxy supports, where (manual 4.2 "timeout ...") and what they set.
+pub(crate) const TIMEOUTS: &[Scoped<TimeoutSetter>] = &[
+    scoped("check", Allowed::DLB, |d, t, _, _| d.timeout_check = t),
+    scoped("client", Allowed::DFL, |d, t, _, _| d.timeout_client = t),
+    scoped("connect", Allowed::DLB, |d, t, _, _| d.timeout_connect = t),
+    scoped("http-request", Allowed::ALL, timeout_http_request),
+    scoped("queue", Allowed::DLB, |d, t, _, _| d.timeout_queue = t),
+    scoped("server", Allowed::DLB, |d, t, _, _| d.timeout_server = t),
+];
+
+/// `stats` sub-keywords bareproxy supports (manual 4.2 "stats ...": all four section kinds),
+/// in the order error messages list them.
+pub(crate) const STATS: &[Named<StatsHandler>] = &[
+    named("enable", |_, w| end(w, 2)),
+    named("uri", stats_uri),
+    named("auth", stats_auth),
+    named("refresh", stats_refresh),
+];
+
+/// `global` keywords bareproxy supports (manual 3), in the order error messages list them.
+pub(crate) const GLOBAL_KEYWORDS: &[Named<GlobalHandler>] =
+    &[named("log", global_log), named("maxconn", global_maxconn)];
+
+// ---- helpers ---------------------------------------------------------------------------------
 
 /// The word at `i`, or a "missing argument" error pointing just after the line's last word.
 fn arg<'w>(w: &'w [Word], i: usize, what: &str) -> Res<&'w Word> {
@@ -53,22 +239,18 @@ fn end(w: &[Word], i: usize) -> Res {
     }
 }
 
-/// The keyword to report for a line: `option httpchk`, `timeout client`, ... or the first word.
+/// The keyword to report for a line: `option httpchk`, `timeout client`, ... or the first word
+/// (as its [`ProxyKeyword::naming`] says; the `global` keywords are all named by one word).
 pub(crate) fn keyword_text(w: &[Word]) -> String {
-    match w {
-        [first, second, ..]
-            if matches!(
-                first.text.as_str(),
-                "option" | "timeout" | "stats" | "http-check" | "http-request" | "http-response"
-            ) =>
-        {
-            format!("{} {}", first.text, second.text)
-        }
-        [no, option, name, ..] if no.text == "no" && option.text == "option" => {
+    let Some((first, rest)) = w.split_first() else {
+        return String::new();
+    };
+    match (proxy_keyword(&first.text).map(|k| k.naming), rest) {
+        (Some(Naming::TwoWords), [second, ..]) => format!("{} {}", first.text, second.text),
+        (Some(Naming::Negation), [option, name, ..]) if option.text == "option" => {
             format!("no option {}", name.text)
         }
-        [first, ..] => first.text.clone(),
-        [] => String::new(),
+        _ => first.text.clone(),
     }
 }
 
@@ -108,96 +290,99 @@ fn limit(word: &Word, what: &str, max: usize) -> Fail {
     )
 }
 
-/// Handles one proxy-section line whose keyword is known and allowed in this section; `w` is
-/// never empty.
-pub(crate) fn proxy_line(d: &mut Draft, w: &[Word], line: u32) -> Res {
-    match w[0].text.as_str() {
-        "acl" => acl_line(d, w, line),
-        "balance" => balance(d, w, line),
-        "bind" => bind(d, w, line),
-        "cookie" => cookie(d, w, line),
-        "default_backend" => {
-            let name = arg(w, 1, "a backend name")?;
-            end(w, 2)?;
-            check(name, value::name(&name.text, "backend"))?;
-            d.default_backend = Some(At {
-                value: BackendRef {
-                    keyword: "default_backend",
-                    name: name.text.clone(),
-                    line,
-                    column: name.column,
-                },
-                origin: explicit(line),
-            });
-            Ok(())
+// ---- proxy keywords --------------------------------------------------------------------------
+
+fn default_backend(d: &mut Draft, w: &[Word], line: u32) -> Res {
+    let name = arg(w, 1, "a backend name")?;
+    end(w, 2)?;
+    check(name, value::name(&name.text, "backend"))?;
+    d.default_backend = Some(At {
+        value: BackendRef {
+            keyword: "default_backend",
+            name: name.text.clone(),
+            line,
+            column: name.column,
+        },
+        origin: explicit(line),
+    });
+    Ok(())
+}
+
+fn maxconn(d: &mut Draft, w: &[Word], _line: u32) -> Res {
+    let n = arg(w, 1, "a number")?;
+    end(w, 2)?;
+    d.maxconn = Some(check(n, value::number(&n.text, 1, MAX_MAXCONN))?);
+    Ok(())
+}
+
+fn mode(d: &mut Draft, w: &[Word], _line: u32) -> Res {
+    let m = arg(w, 1, "'tcp' or 'http'")?;
+    end(w, 2)?;
+    d.mode = match m.text.as_str() {
+        "tcp" => Mode::Tcp,
+        "http" => Mode::Http,
+        other => {
+            return Err(invalid(
+                m,
+                format!("unknown mode '{other}' (supported: tcp, http)"),
+            ));
         }
-        "http-check" => http_check(d, w, line),
-        "http-request" => http_request(d, w, line),
-        "http-response" => http_response(d, w, line),
-        "log" => proxy_log(d, w, line),
-        "maxconn" => {
-            let n = arg(w, 1, "a number")?;
-            end(w, 2)?;
-            d.maxconn = Some(check(n, value::number(&n.text, 1, MAX_MAXCONN))?);
-            Ok(())
-        }
-        "mode" => {
-            let m = arg(w, 1, "'tcp' or 'http'")?;
-            end(w, 2)?;
-            d.mode = match m.text.as_str() {
-                "tcp" => Mode::Tcp,
-                "http" => Mode::Http,
-                other => {
-                    return Err(invalid(
-                        m,
-                        format!("unknown mode '{other}' (supported: tcp, http)"),
-                    ));
-                }
-            };
-            Ok(())
-        }
-        "monitor-uri" => {
-            let u = arg(w, 1, "a URI")?;
-            end(w, 2)?;
-            check(u, value::uri(&u.text))?;
-            d.monitor_uri = Some(At {
-                value: u.text.clone(),
-                origin: explicit(line),
-            });
-            note_http(d, line, &w[0], String::from("monitor-uri"));
-            Ok(())
-        }
-        "option" => option(d, w, 1, true, line),
-        "no" => {
-            let o = arg(w, 1, "'option <name>' or 'log'")?;
-            match o.text.as_str() {
-                "option" => option(d, w, 2, false, line),
-                "log" => no_log(d, w),
-                other => Err(unsupported(
-                    o,
-                    format!(
-                        "'no {other}' is not supported by bareproxy (only 'no option <name>' and 'no log')"
-                    ),
-                )),
-            }
-        }
-        "retries" => {
-            let n = arg(w, 1, "a number")?;
-            end(w, 2)?;
-            d.retries = check(n, value::number(&n.text, 0, MAX_RETRIES))?;
-            Ok(())
-        }
-        "server" => server(d, w, line),
-        "stats" => stats(d, w, line),
-        "timeout" => timeout(d, w, line),
-        "use_backend" => use_backend(d, w, line),
-        // The parser only calls this for keywords in PROXY_KEYWORDS.
-        other => Err(Fail::new(
-            ErrorKind::UnknownKeyword,
-            Some(w[0].column),
-            format!("unknown keyword '{other}'"),
+    };
+    Ok(())
+}
+
+fn monitor_uri(d: &mut Draft, w: &[Word], line: u32) -> Res {
+    let u = arg(w, 1, "a URI")?;
+    end(w, 2)?;
+    check(u, value::uri(&u.text))?;
+    d.monitor_uri = Some(At {
+        value: u.text.clone(),
+        origin: explicit(line),
+    });
+    note_http(d, line, &w[0], String::from("monitor-uri"));
+    Ok(())
+}
+
+fn option_line(d: &mut Draft, w: &[Word], line: u32) -> Res {
+    option(
+        d,
+        w,
+        OptionLine {
+            at: 1,
+            enable: true,
+            line,
+        },
+    )
+}
+
+/// `no option <name>` and `no log` (manual 4 "no" prefix).
+fn no(d: &mut Draft, w: &[Word], line: u32) -> Res {
+    let o = arg(w, 1, "'option <name>' or 'log'")?;
+    match o.text.as_str() {
+        "option" => option(
+            d,
+            w,
+            OptionLine {
+                at: 2,
+                enable: false,
+                line,
+            },
+        ),
+        "log" => no_log(d, w),
+        other => Err(unsupported(
+            o,
+            format!(
+                "'no {other}' is not supported by bareproxy (only 'no option <name>' and 'no log')"
+            ),
         )),
     }
+}
+
+fn retries(d: &mut Draft, w: &[Word], _line: u32) -> Res {
+    let n = arg(w, 1, "a number")?;
+    end(w, 2)?;
+    d.retries = check(n, value::number(&n.text, 0, MAX_RETRIES))?;
+    Ok(())
 }
 
 fn no_log(d: &mut Draft, w: &[Word]) -> Res {
@@ -455,10 +640,12 @@ fn cookie(d: &mut Draft, w: &[Word], line: u32) -> Res {
     Ok(())
 }
 
-fn option(d: &mut Draft, w: &[Word], at: usize, enable: bool, line: u32) -> Res {
-    let o = arg(w, at, "an option name")?;
-    let Some((_, allowed)) = OPTIONS.iter().find(|(n, _)| *n == o.text) else {
-        let list: Vec<&str> = OPTIONS.iter().map(|(n, _)| *n).collect();
+/// Finds an `option` line's name in [`OPTIONS`], checks where it is allowed and calls its
+/// handler.
+fn option(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {
+    let o = arg(w, opt.at, "an option name")?;
+    let Some(entry) = OPTIONS.iter().find(|k| k.name == o.text) else {
+        let list: Vec<&str> = OPTIONS.iter().map(|k| k.name).collect();
         return Err(Fail::new(
             ErrorKind::UnknownKeyword,
             Some(o.column),
@@ -471,7 +658,7 @@ fn option(d: &mut Draft, w: &[Word], at: usize, enable: bool, line: u32) -> Res 
             ),
         ));
     };
-    if !allowed.contains(d.kind) {
+    if !entry.allowed.contains(d.kind) {
         return Err(Fail::new(
             ErrorKind::NotAllowedHere,
             Some(o.column),
@@ -482,130 +669,148 @@ fn option(d: &mut Draft, w: &[Word], at: usize, enable: bool, line: u32) -> Res 
             ),
         ));
     }
-    let args = at + 1;
-    if !enable {
-        end(w, args)?;
+    if !opt.enable {
+        end(w, opt.args())?;
     }
-    match o.text.as_str() {
-        "dontlognull" => {
-            end(w, args)?;
-            d.dontlognull = enable;
+    (entry.handler)(d, w, opt)
+}
+
+fn option_dontlognull(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {
+    end(w, opt.args())?;
+    d.dontlognull = opt.enable;
+    Ok(())
+}
+
+fn option_redispatch(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {
+    if let Some(extra) = w.get(opt.args()) {
+        return Err(unsupported(
+            extra,
+            String::from("'option redispatch <interval>' is not supported by bareproxy"),
+        ));
+    }
+    d.redispatch = opt.enable;
+    Ok(())
+}
+
+fn option_httplog(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {
+    log_format(d, w, opt, LogFormat::Http)
+}
+
+fn option_tcplog(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {
+    log_format(d, w, opt, LogFormat::Tcp)
+}
+
+/// `option httplog` / `option tcplog`: the traffic log format; `no option` of either is the
+/// default format (manual 8.2.1).
+fn log_format(d: &mut Draft, w: &[Word], opt: OptionLine, format: LogFormat) -> Res {
+    let o = &w[opt.at];
+    if let Some(extra) = w.get(opt.args()) {
+        return Err(unsupported(
+            extra,
+            format!(
+                "'option {} {}' is not supported by bareproxy",
+                o.text, extra.text
+            ),
+        ));
+    }
+    let format = match (opt.enable, format) {
+        (false, _) => LogFormat::Default,
+        (true, LogFormat::Http) => {
+            note_http(d, opt.line, o, String::from("option httplog"));
+            LogFormat::Http
         }
-        "redispatch" => {
-            if let Some(extra) = w.get(args) {
-                return Err(unsupported(
-                    extra,
-                    String::from("'option redispatch <interval>' is not supported by bareproxy"),
-                ));
+        (true, format) => format,
+    };
+    d.log_format = At {
+        value: format,
+        origin: explicit(opt.line),
+    };
+    Ok(())
+}
+
+fn option_forwardfor(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {
+    if !opt.enable {
+        d.forwardfor = None;
+        return Ok(());
+    }
+    let mut ff = ForwardFor {
+        header: String::from("X-Forwarded-For"),
+        except: None,
+        if_none: false,
+    };
+    let mut i = opt.args();
+    while let Some(p) = w.get(i) {
+        i += 1;
+        match p.text.as_str() {
+            "except" => {
+                let net = arg(w, i, "a network")?;
+                i += 1;
+                ff.except = Some(check(net, value::ip_net(&net.text))?);
             }
-            d.redispatch = enable;
-        }
-        "httplog" | "tcplog" => {
-            if let Some(extra) = w.get(args) {
+            "header" => {
+                let h = arg(w, i, "a header name")?;
+                i += 1;
+                check(h, value::header_name(&h.text))?;
+                ff.header = h.text.clone();
+            }
+            "if-none" => ff.if_none = true,
+            other => {
                 return Err(unsupported(
-                    extra,
+                    p,
                     format!(
-                        "'option {} {}' is not supported by bareproxy",
-                        o.text, extra.text
+                        "'option forwardfor' parameter '{other}' is not supported (supported: except, header, if-none)"
                     ),
                 ));
             }
-            let format = match (enable, o.text.as_str()) {
-                (false, _) => LogFormat::Default,
-                (true, "httplog") => {
-                    note_http(d, line, o, String::from("option httplog"));
-                    LogFormat::Http
-                }
-                (true, _) => LogFormat::Tcp,
-            };
-            d.log_format = At {
-                value: format,
-                origin: explicit(line),
-            };
         }
-        "forwardfor" => {
-            if !enable {
-                d.forwardfor = None;
-                return Ok(());
-            }
-            let mut ff = ForwardFor {
-                header: String::from("X-Forwarded-For"),
-                except: None,
-                if_none: false,
-            };
-            let mut i = args;
-            while let Some(p) = w.get(i) {
-                i += 1;
-                match p.text.as_str() {
-                    "except" => {
-                        let net = arg(w, i, "a network")?;
-                        i += 1;
-                        ff.except = Some(check(net, value::ip_net(&net.text))?);
-                    }
-                    "header" => {
-                        let h = arg(w, i, "a header name")?;
-                        i += 1;
-                        check(h, value::header_name(&h.text))?;
-                        ff.header = h.text.clone();
-                    }
-                    "if-none" => ff.if_none = true,
-                    other => {
-                        return Err(unsupported(
-                            p,
-                            format!(
-                                "'option forwardfor' parameter '{other}' is not supported (supported: except, header, if-none)"
-                            ),
-                        ));
-                    }
-                }
-            }
-            note_http(d, line, o, String::from("option forwardfor"));
-            d.forwardfor = Some(At {
-                value: ff,
-                origin: explicit(line),
-            });
-        }
-        "httpchk" => {
-            if !enable {
-                d.httpchk = None;
-                return Ok(());
-            }
-            end(w, args + 3)?;
-            let (method, uri, version) = match &w[args..] {
-                [] => (None, None, None),
-                [u] => (None, Some(u), None),
-                [m, u] => (Some(m), Some(u), None),
-                [m, u, v, ..] => (Some(m), Some(u), Some(v)),
-            };
-            let mut chk = HttpChkDraft {
-                method: String::from("OPTIONS"),
-                uri: String::from("/"),
-                version: String::from("HTTP/1.0"),
-            };
-            if let Some(m) = method {
-                check(m, value::method(&m.text))?;
-                chk.method = m.text.clone();
-            }
-            if let Some(u) = uri {
-                check(u, value::uri(&u.text))?;
-                chk.uri = u.text.clone();
-            }
-            if let Some(v) = version {
-                if v.text != "HTTP/1.0" && v.text != "HTTP/1.1" {
-                    return Err(unsupported(
-                        v,
-                        format!(
-                            "HTTP version '{}' is not supported (use HTTP/1.0 or HTTP/1.1; extra headers spliced in with '\\r\\n' are not supported)",
-                            v.text.escape_debug()
-                        ),
-                    ));
-                }
-                chk.version = v.text.clone();
-            }
-            d.httpchk = Some(chk);
-        }
-        _ => {}
     }
+    note_http(d, opt.line, &w[opt.at], String::from("option forwardfor"));
+    d.forwardfor = Some(At {
+        value: ff,
+        origin: explicit(opt.line),
+    });
+    Ok(())
+}
+
+fn option_httpchk(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {
+    if !opt.enable {
+        d.httpchk = None;
+        return Ok(());
+    }
+    let args = opt.args();
+    end(w, args + 3)?;
+    let (method, uri, version) = match &w[args..] {
+        [] => (None, None, None),
+        [u] => (None, Some(u), None),
+        [m, u] => (Some(m), Some(u), None),
+        [m, u, v, ..] => (Some(m), Some(u), Some(v)),
+    };
+    let mut chk = HttpChkDraft {
+        method: String::from("OPTIONS"),
+        uri: String::from("/"),
+        version: String::from("HTTP/1.0"),
+    };
+    if let Some(m) = method {
+        check(m, value::method(&m.text))?;
+        chk.method = m.text.clone();
+    }
+    if let Some(u) = uri {
+        check(u, value::uri(&u.text))?;
+        chk.uri = u.text.clone();
+    }
+    if let Some(v) = version {
+        if v.text != "HTTP/1.0" && v.text != "HTTP/1.1" {
+            return Err(unsupported(
+                v,
+                format!(
+                    "HTTP version '{}' is not supported (use HTTP/1.0 or HTTP/1.1; extra headers spliced in with '\\r\\n' are not supported)",
+                    v.text.escape_debug()
+                ),
+            ));
+        }
+        chk.version = v.text.clone();
+    }
+    d.httpchk = Some(chk);
     Ok(())
 }
 
@@ -642,8 +847,8 @@ fn http_check(d: &mut Draft, w: &[Word], line: u32) -> Res {
 
 fn timeout(d: &mut Draft, w: &[Word], line: u32) -> Res {
     let which = arg(w, 1, "a timeout name and a duration")?;
-    let Some((_, allowed)) = TIMEOUTS.iter().find(|(n, _)| *n == which.text) else {
-        let list: Vec<&str> = TIMEOUTS.iter().map(|(n, _)| *n).collect();
+    let Some(entry) = TIMEOUTS.iter().find(|k| k.name == which.text) else {
+        let list: Vec<&str> = TIMEOUTS.iter().map(|k| k.name).collect();
         return Err(Fail::new(
             ErrorKind::UnknownKeyword,
             Some(which.column),
@@ -654,7 +859,7 @@ fn timeout(d: &mut Draft, w: &[Word], line: u32) -> Res {
             ),
         ));
     };
-    if !allowed.contains(d.kind) {
+    if !entry.allowed.contains(d.kind) {
         return Err(Fail::new(
             ErrorKind::NotAllowedHere,
             Some(which.column),
@@ -670,37 +875,37 @@ fn timeout(d: &mut Draft, w: &[Word], line: u32) -> Res {
     let t = check(v, value::duration(&v.text))?;
     // HAProxy treats a zero timeout as no timeout.
     let t = (!t.is_zero()).then_some(t);
-    match which.text.as_str() {
-        "client" => d.timeout_client = t,
-        "connect" => d.timeout_connect = t,
-        "server" => d.timeout_server = t,
-        "queue" => d.timeout_queue = t,
-        "check" => d.timeout_check = t,
-        _ => {
-            note_http(d, line, which, String::from("timeout http-request"));
-            d.timeout_http_request = t.map(|value| At {
-                value,
-                origin: explicit(line),
-            });
-        }
-    }
+    (entry.handler)(d, t, which, line);
     Ok(())
 }
 
+/// HTTP-only, and remembered with its line: a backend's own one draws a warning.
+fn timeout_http_request(d: &mut Draft, t: Option<Duration>, which: &Word, line: u32) {
+    note_http(d, line, which, String::from("timeout http-request"));
+    d.timeout_http_request = t.map(|value| At {
+        value,
+        origin: explicit(line),
+    });
+}
+
 fn stats(d: &mut Draft, w: &[Word], line: u32) -> Res {
-    let sub = arg(w, 1, "one of enable, uri, auth, refresh")?;
-    if !STATS.contains(&sub.text.as_str()) {
+    let names: Vec<&str> = STATS.iter().map(|k| k.name).collect();
+    let sub = arg(w, 1, &format!("one of {}", names.join(", ")))?;
+    let Some(entry) = STATS.iter().find(|k| k.name == sub.text) else {
+        let list: Vec<String> = names.iter().map(|n| format!("stats {n}")).collect();
         return Err(Fail::new(
             ErrorKind::UnknownKeyword,
             Some(sub.column),
             format!(
-                "unknown keyword 'stats {}' (not supported by bareproxy; supported: stats enable, stats uri, stats auth, stats refresh)",
-                sub.text
+                "unknown keyword 'stats {}' (not supported by bareproxy; supported: {})",
+                sub.text,
+                list.join(", ")
             ),
         ));
-    }
+    };
     let mut draft = d.stats.take().map(|s| s.value).unwrap_or_default();
-    let result = stats_sub(&mut draft, w, sub);
+    // The draft is out of `d` while the handler runs: it goes back before any error is returned.
+    let result = (entry.handler)(&mut draft, w);
     d.stats = Some(At {
         value: draft,
         origin: explicit(line),
@@ -709,45 +914,42 @@ fn stats(d: &mut Draft, w: &[Word], line: u32) -> Res {
     result
 }
 
-fn stats_sub(s: &mut StatsDraft, w: &[Word], sub: &Word) -> Res {
-    match sub.text.as_str() {
-        "enable" => end(w, 2),
-        "uri" => {
-            let u = arg(w, 2, "a URI prefix")?;
-            end(w, 3)?;
-            check(u, value::uri(&u.text))?;
-            s.uri = Some(u.text.clone());
-            Ok(())
-        }
-        "auth" => {
-            let a = arg(w, 2, "<user>:<password>")?;
-            end(w, 3)?;
-            let Some((user, password)) = a.text.split_once(':') else {
-                return Err(invalid(
-                    a,
-                    String::from("'stats auth' needs <user>:<password>"),
-                ));
-            };
-            if user.is_empty() || user.chars().chain(password.chars()).any(char::is_control) {
-                return Err(invalid(a, String::from("invalid user name or password")));
-            }
-            if s.auth.len() >= MAX_STATS_USERS {
-                return Err(limit(a, "'stats auth' users", MAX_STATS_USERS));
-            }
-            s.auth.push(StatsUser {
-                user: user.to_string(),
-                password: password.to_string(),
-            });
-            Ok(())
-        }
-        _ => {
-            let t = arg(w, 2, "a duration")?;
-            end(w, 3)?;
-            let t = check(t, value::duration(&t.text))?;
-            s.refresh = (!t.is_zero()).then_some(t);
-            Ok(())
-        }
+fn stats_uri(s: &mut StatsDraft, w: &[Word]) -> Res {
+    let u = arg(w, 2, "a URI prefix")?;
+    end(w, 3)?;
+    check(u, value::uri(&u.text))?;
+    s.uri = Some(u.text.clone());
+    Ok(())
+}
+
+fn stats_auth(s: &mut StatsDraft, w: &[Word]) -> Res {
+    let a = arg(w, 2, "<user>:<password>")?;
+    end(w, 3)?;
+    let Some((user, password)) = a.text.split_once(':') else {
+        return Err(invalid(
+            a,
+            String::from("'stats auth' needs <user>:<password>"),
+        ));
+    };
+    if user.is_empty() || user.chars().chain(password.chars()).any(char::is_control) {
+        return Err(invalid(a, String::from("invalid user name or password")));
     }
+    if s.auth.len() >= MAX_STATS_USERS {
+        return Err(limit(a, "'stats auth' users", MAX_STATS_USERS));
+    }
+    s.auth.push(StatsUser {
+        user: user.to_string(),
+        password: password.to_string(),
+    });
+    Ok(())
+}
+
+fn stats_refresh(s: &mut StatsDraft, w: &[Word]) -> Res {
+    let t = arg(w, 2, "a duration")?;
+    end(w, 3)?;
+    let t = check(t, value::duration(&t.text))?;
+    s.refresh = (!t.is_zero()).then_some(t);
+    Ok(())
 }
 
 fn acl_line(d: &mut Draft, w: &[Word], line: u32) -> Res {
@@ -1076,28 +1278,36 @@ pub(crate) fn log_target(w: &[Word]) -> Res<LogTarget> {
     Ok(target)
 }
 
-/// Handles one line of the `global` section; `w` is never empty.
+// ---- global keywords -------------------------------------------------------------------------
+
+/// Handles one line of the `global` section through [`GLOBAL_KEYWORDS`]; `w` is never empty.
 pub(crate) fn global_line(g: &mut Global, w: &[Word]) -> Res {
-    match w[0].text.as_str() {
-        "maxconn" => {
-            let n = arg(w, 1, "a number")?;
-            end(w, 2)?;
-            g.maxconn = check(n, value::number(&n.text, 1, MAX_MAXCONN))?;
-            Ok(())
-        }
-        "log" => {
-            if g.log.len() >= MAX_LOG_TARGETS {
-                return Err(limit(&w[0], "global 'log' lines", MAX_LOG_TARGETS));
-            }
-            g.log.push(log_target(w)?);
-            Ok(())
-        }
-        other => Err(Fail::new(
+    let Some(entry) = GLOBAL_KEYWORDS.iter().find(|k| k.name == w[0].text) else {
+        let list: Vec<&str> = GLOBAL_KEYWORDS.iter().map(|k| k.name).collect();
+        return Err(Fail::new(
             ErrorKind::UnknownKeyword,
             Some(w[0].column),
             format!(
-                "unknown keyword '{other}' in global section (not supported by bareproxy; supported: log, maxconn)"
+                "unknown keyword '{}' in global section (not supported by bareproxy; supported: {})",
+                w[0].text,
+                list.join(", ")
             ),
-        )),
+        ));
+    };
+    (entry.handler)(g, w)
+}
+
+fn global_maxconn(g: &mut Global, w: &[Word]) -> Res {
+    let n = arg(w, 1, "a number")?;
+    end(w, 2)?;
+    g.maxconn = check(n, value::number(&n.text, 1, MAX_MAXCONN))?;
+    Ok(())
+}
+
+fn global_log(g: &mut Global, w: &[Word]) -> Res {
+    if g.log.len() >= MAX_LOG_TARGETS {
+        return Err(limit(&w[0], "global 'log' lines", MAX_LOG_TARGETS));
     }
+    g.log.push(log_target(w)?);
+    Ok(())
 }

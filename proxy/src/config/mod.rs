@@ -15,9 +15,12 @@
 //!   `core::net` addresses) and HAProxy's default values;
 //! - `lexer`: HAProxy quoting and escaping; `value`: numbers, durations, addresses, networks;
 //! - `acl`: ACL criteria and `if`/`unless` conditions;
-//! - `section`: which keyword is allowed in which section, and the per-section draft;
-//! - `keywords`: one handler per keyword; `parser`: sections, `defaults` inheritance, `listen`
-//!   expansion and cross-section checks; `render`: the `Display` implementation;
+//! - `section`: section kinds, the sets of sections a keyword may be allowed in, and the
+//!   per-section draft;
+//! - `keywords`: the keyword tables, one entry per keyword naming where it is allowed and
+//!   carrying its handler (adding a keyword is one entry there), and the handlers; `parser`:
+//!   sections, dispatch through the tables, `defaults` inheritance, `listen` expansion and
+//!   cross-section checks; `render`: the `Display` implementation;
 //! - [`limits`]: every bound the parser enforces (the NSLU2 has 32 MiB of RAM).
 //!
 //! References are to HAProxy's configuration manual, `doc/configuration.txt` in the HAProxy

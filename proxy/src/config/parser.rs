@@ -1,6 +1,7 @@
 //! The parser proper: walks the file line by line, switches sections, dispatches keyword lines to
-//! [`keywords`](super::keywords), checks each finished section on its own, and at the end
-//! resolves what spans sections (backend names, `log global`, duplicate binds, modes).
+//! the handler their [`keywords`](super::keywords) table entry carries (after checking the
+//! entry allows the section), checks each finished section on its own, and at the end resolves
+//! what spans sections (backend names, `log global`, duplicate binds, modes).
 
 use super::Parsed;
 use super::error::{ConfigError, ErrorKind, Fail, Warning};
@@ -11,7 +12,7 @@ use super::model::{
     Backend, BackendTimeouts, Balance, Config, DEFAULT_GLOBAL_MAXCONN, DEFAULT_STATS_URI, Frontend,
     FrontendTimeouts, Global, HttpCheck, LogFormat, LogTarget, Mode, ProxyLog, Stats, UseBackend,
 };
-use super::section::{At, BackendRef, Draft, LogSpec, PROXY_KEYWORDS, SectionKind, StatsDraft};
+use super::section::{At, BackendRef, Draft, LogSpec, SectionKind, StatsDraft};
 use super::value;
 use alloc::boxed::Box;
 use alloc::format;
@@ -226,12 +227,12 @@ impl<'f> Parser<'f> {
             }
             Current::Proxy(draft) => {
                 let kind = draft.kind;
-                match PROXY_KEYWORDS.iter().find(|(k, _)| *k == keyword) {
+                match keywords::proxy_keyword(keyword) {
                     None => {
-                        let supported: Vec<&str> = PROXY_KEYWORDS
+                        let supported: Vec<&str> = keywords::PROXY_KEYWORDS
                             .iter()
-                            .filter(|(_, allowed)| allowed.contains(kind))
-                            .map(|(k, _)| *k)
+                            .filter(|k| k.allowed.contains(kind))
+                            .map(|k| k.name)
                             .collect();
                         let message = format!(
                             "unknown keyword '{keyword}' in {} section{} (not supported by bareproxy; supported: {})",
@@ -241,12 +242,12 @@ impl<'f> Parser<'f> {
                         );
                         Err(self.error(number, Some(w[0].column), Some(keyword), ErrorKind::UnknownKeyword, message))
                     }
-                    Some((_, allowed)) if !allowed.contains(kind) => {
+                    Some(k) if !k.allowed.contains(kind) => {
                         let message = format!("'{keyword}' is not allowed in a {} section", kind.keyword());
                         Err(self.error(number, Some(w[0].column), Some(keyword), ErrorKind::NotAllowedHere, message))
                     }
-                    Some(_) => {
-                        let result = keywords::proxy_line(draft, w, number);
+                    Some(k) => {
+                        let result = (k.handler)(draft, w, number);
                         result.map_err(|f| located(self, f))
                     }
                 }

@@ -1,6 +1,7 @@
-//! Keywords of the proxy sections (`defaults`, `frontend`, `listen`, `backend`): which section
-//! accepts which keyword (manual 4.1 "Proxy keywords matrix"), and the [`Draft`] a section's lines
-//! are accumulated into before it is checked and resolved.
+//! The proxy sections (`defaults`, `frontend`, `listen`, `backend`): their kinds, the
+//! [`Allowed`] sets the keyword tables in `keywords` use to say which section accepts which
+//! keyword (manual 4.1 "Proxy keywords matrix"), and the [`Draft`] a section's lines are
+//! accumulated into before it is checked and resolved.
 //!
 //! HAProxy's `defaults` semantics: a proxy starts as a copy of the most recent `defaults` section
 //! (manual 4 "Proxies"), and each keyword line overrides the copied value. [`Draft::inherit`] makes
@@ -72,53 +73,6 @@ impl Allowed {
         }
     }
 }
-
-/// First keywords of proxy lines and where they are allowed (manual 4.1). `option`, `no`,
-/// `timeout`, `stats` and `http-check` are refined by their second word.
-pub(crate) const PROXY_KEYWORDS: &[(&str, Allowed)] = &[
-    ("acl", Allowed::FLB),
-    ("balance", Allowed::DLB),
-    ("bind", Allowed::FL),
-    ("cookie", Allowed::DLB),
-    ("default_backend", Allowed::DFL),
-    ("http-check", Allowed::DLB),
-    ("http-request", Allowed::FLB),
-    ("http-response", Allowed::FLB),
-    ("log", Allowed::ALL),
-    ("maxconn", Allowed::DFL),
-    ("mode", Allowed::ALL),
-    ("monitor-uri", Allowed::DFL),
-    ("no", Allowed::ALL),
-    ("option", Allowed::ALL),
-    ("retries", Allowed::DLB),
-    ("server", Allowed::LB),
-    ("stats", Allowed::ALL),
-    ("timeout", Allowed::ALL),
-    ("use_backend", Allowed::FL),
-];
-
-/// `option` names bareproxy supports and where (manual 4.2 "option ...").
-pub(crate) const OPTIONS: &[(&str, Allowed)] = &[
-    ("dontlognull", Allowed::DFL),
-    ("forwardfor", Allowed::ALL),
-    ("httpchk", Allowed::DLB),
-    ("httplog", Allowed::DFL),
-    ("redispatch", Allowed::DLB),
-    ("tcplog", Allowed::DFL),
-];
-
-/// `timeout` names bareproxy supports and where (manual 4.2 "timeout ...").
-pub(crate) const TIMEOUTS: &[(&str, Allowed)] = &[
-    ("check", Allowed::DLB),
-    ("client", Allowed::DFL),
-    ("connect", Allowed::DLB),
-    ("http-request", Allowed::ALL),
-    ("queue", Allowed::DLB),
-    ("server", Allowed::DLB),
-];
-
-/// `stats` sub-keywords bareproxy supports (manual 4.2 "stats ...": all four section kinds).
-pub(crate) const STATS: &[&str] = &["auth", "enable", "refresh", "uri"];
 
 /// Where a setting came from: its line, and whether it was copied from a `defaults` section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

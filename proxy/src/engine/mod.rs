@@ -44,7 +44,7 @@
 //! | `dispatch.rs` | persistence-or-balance, the `retries` / `option redispatch` rule |
 //! | `server_link.rs` | for both session kinds: the server's slot, connecting, retry and redispatch |
 //! | `rules.rs` | ACLs, `http-request`/`http-response` rules, redirects, `monitor-uri` |
-//! | `session_http.rs` | HTTP mode: keep-alive, pipelining, cookies, forwardfor, errors, timeouts |
+//! | `session_http.rs` | HTTP mode: the transaction's phases (response progress and log line as states), keep-alive, pipelining, cookies, forwardfor, errors, timeouts |
 //! | `session_tcp.rs` | TCP mode: relay with half-close |
 //! | `counters.rs`, `stats.rs` | counters, HAProxy's CSV, the HTML page, stats auth |
 //! | `log.rs` | syslog framing and HAProxy's `tcplog`/`httplog` lines |

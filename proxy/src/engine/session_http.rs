@@ -15,6 +15,23 @@
 //!                          otherwise Close (flush, then close)
 //! ```
 //!
+//! `Exchange` carries how far the server's response has come ([`Response`]):
+//!
+//! ```text
+//!        1xx head             its end            final head (plan)       end of body
+//! Head ───────────▶ Interim ───────────▶ Head ───────────────────▶ Body ───────────▶ done
+//!                                          └── 101 / CONNECT 2xx ──▶ Tunnel (phase)
+//! ```
+//!
+//! Before `Body` an error is answered with HAProxy's page and logged with phase `H`; from
+//! `Body` on (and in `Tunnel`) the head is gone, so the client is reset and the phase is `D`
+//! (manual 8.5, the second character of the termination state).
+//!
+//! The log line is part of the state machine too: `Request` to `Tunnel` belong to a
+//! transaction whose line is still owed; `Reply`, `Close` and `Done` are reached only through
+//! `settle`, which writes the line or decides it is never written (monitor requests, idle
+//! keep-alive closes). So a transaction is logged at most once and none is left undecided.
+//!
 //! Buffers: `c_rx` (bytes from the client, not yet parsed), `s_tx` (request bytes for the
 //! server), `s_rx` (bytes from the server) and `c_tx` (response bytes for the client). The
 //! codec never claims more input than the destination buffer can take, so a slow reader
@@ -61,19 +78,68 @@ enum Phase {
     Queued { until: Option<Instant> },
     /// Connecting to the chosen server.
     Connect { until: Option<Instant> },
-    /// Forwarding the request body and the response.
-    Exchange,
+    /// Forwarding the request body and the response, which has come as far as the
+    /// [`Response`] says.
+    Exchange(Response),
     /// After `101 Switching Protocols` or a CONNECT: raw bytes both ways.
     Tunnel,
-    /// Sending a locally generated answer, then closing.
+    /// Sending a locally generated answer, then closing. The transaction is settled.
     Reply,
-    /// Flushing what is left for the client, then closing.
+    /// Flushing what is left for the client, then closing. The transaction is settled.
     Close,
     /// Finished; the engine frees the slot.
     Done,
 }
 
-/// Per-transaction facts for the log and the counters.
+impl Phase {
+    /// The phases of a transaction whose log line is still owed: leaving them for `Reply`,
+    /// `Close` or `Done` is [`HttpSession::settle`]'s job.
+    fn owes_log(self) -> bool {
+        matches!(
+            self,
+            Phase::Request
+                | Phase::Queued { .. }
+                | Phase::Connect { .. }
+                | Phase::Exchange(_)
+                | Phase::Tunnel
+        )
+    }
+}
+
+/// How far the server's response to the current request has come. HAProxy draws the same
+/// line: until the response head is forwarded `http_wait_for_response()` (src/http_ana.c) may
+/// still answer with an error page; afterwards `http_response_forward_body()` can only abort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Response {
+    /// No head from the server yet, or only complete interim (1xx) ones. A head is rewritten
+    /// into `c_tx` whole, so one is read only while `c_tx` is empty.
+    Head,
+    /// A 1xx head was read (and forwarded to an HTTP/1.1 client); its empty body's end comes
+    /// next, then the final head. No final answer has gone to the client.
+    Interim,
+    /// The final head went to the client with this connection plan; the body is flowing.
+    Body(Persistence),
+}
+
+impl Response {
+    /// Between a head and the end of its body: the reader takes what `c_tx` has room for.
+    fn in_body(self) -> bool {
+        !matches!(self, Response::Head)
+    }
+}
+
+/// Whether the transaction [`HttpSession::settle`] ends writes its log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogLine {
+    /// Write it (`option dontlognull` may still drop an empty one, manual 4.2).
+    Write,
+    /// Write none: a monitor request (manual 4.2 "monitor-uri"), a keep-alive connection
+    /// closed or timed out between requests (nothing was asked), a client reset.
+    Skip,
+}
+
+/// Per-transaction facts for the log and the counters. Where the transaction is (request,
+/// response progress, whether its line is written) is the [`Phase`], not a field here.
 #[derive(Debug, Default)]
 struct Txn {
     start: Instant,
@@ -90,13 +156,6 @@ struct Txn {
     term: [u8; 4],
     request_line: String,
     method: Option<MethodKind>,
-    plan: Option<Persistence>,
-    /// A response head went to the client: errors can no longer be answered.
-    response_started: bool,
-    response_in_body: bool,
-    /// Monitor requests are never logged (manual 8.2.3).
-    unlogged: bool,
-    logged: bool,
 }
 
 impl Txn {
@@ -122,6 +181,11 @@ pub(crate) struct HttpSession<C> {
     phase: Phase,
     srv: Option<ServerLink<C>>,
     txn: Txn,
+    /// The client closed its sending side. A fact about the connection, not a phase of the
+    /// transaction: it may arrive in any phase and outlives the transaction (pipelined
+    /// requests already read are still answered), and each phase reads it for itself (no
+    /// next request, `Connection: close` on the response, a truncated body). As in
+    /// session_tcp.rs, half-closes stay beside the phase.
     client_eof: bool,
     client_active_at: Instant,
     /// Transactions completed on this connection.
@@ -285,7 +349,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         {
             cx.net.close(self.client);
             self.drop_server(cx.net, false);
-            self.phase = Phase::Done;
+            self.settle(cx, LogLine::Skip, Phase::Done);
             progress = true;
         }
         progress
@@ -296,7 +360,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             Phase::Request => self.read_request(cx, me),
             Phase::Queued { .. } => self.try_dequeue(cx, me),
             Phase::Connect { .. } => self.check_connect(cx, me),
-            Phase::Exchange => self.exchange(cx),
+            Phase::Exchange(_) => self.exchange(cx),
             Phase::Tunnel => self.tunnel(cx),
             Phase::Reply | Phase::Close | Phase::Done => false,
         }
@@ -337,16 +401,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         if self.client_eof && self.phase == Phase::Request {
             match self.cside.on_eof() {
                 // Closed between requests: the normal end of a keep-alive connection.
-                Ok(_) => {
-                    self.txn.unlogged = true;
-                    self.phase = Phase::Close;
-                }
+                Ok(_) => self.settle(cx, LogLine::Skip, Phase::Close),
                 Err(_) => {
                     // Closed in the middle of a head: HAProxy logs "CR" and answers nothing.
                     self.txn.term = *b"CR--";
                     cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
-                    self.log(cx);
-                    self.phase = Phase::Close;
+                    self.settle(cx, LogLine::Write, Phase::Close);
                 }
             }
             return true;
@@ -356,7 +416,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     fn on_request_head<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, me: Waiter) {
         let Some(fe) = cx.cfg.frontends.get(self.origin.frontend) else {
-            self.phase = Phase::Close;
+            // Cannot happen: the engine creates sessions for its own frontends only.
+            self.settle(cx, LogLine::Skip, Phase::Close);
             return;
         };
         self.txn.head_at = Some(cx.now);
@@ -376,8 +437,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
         // monitor-uri answers before any rule (manual 4.2 "monitor-uri").
         if fe.monitor_uri.as_deref() == Some(target) {
-            self.txn.unlogged = true;
-            self.reply(MONITOR_OK, 200, cx.sh);
+            self.reply(cx, MONITOR_OK, 200, LogLine::Skip);
             return;
         }
         if let Some(stats) = &fe.stats
@@ -458,7 +518,6 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             }
         }
         self.sside.expect_response(req.method_kind());
-        self.txn.response_in_body = false;
 
         // Persistence: the server named by the cookie, if it is one of ours.
         let (pinned, cookie_state) = match policy.as_ref().and_then(|p| server_cookie(p, req)) {
@@ -542,7 +601,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             asg.take_slot(cx.sh, i);
             asg.connect_start = Some(cx.now);
             asg.connected_at = Some(cx.now);
-            self.phase = Phase::Exchange;
+            self.phase = Phase::Exchange(Response::Head);
             return;
         }
         self.drop_server(cx.net, false);
@@ -571,7 +630,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         };
         match server_link::poll_connect(cx, &mut self.txn.asg, link) {
             Progress::Connected => {
-                self.phase = Phase::Exchange;
+                self.phase = Phase::Exchange(Response::Head);
                 true
             }
             Progress::Pending => false,
@@ -637,8 +696,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             return progress;
         }
         loop {
+            let Phase::Exchange(response) = self.phase else {
+                return true;
+            };
             // A head is rewritten into c_tx whole: wait until c_tx is empty for it.
-            let limit = if self.txn.response_in_body {
+            let limit = if response.in_body() {
                 self.c_tx.free()
             } else if self.c_tx.is_empty() {
                 self.s_rx.len()
@@ -646,7 +708,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 0
             };
             let input_len = limit.min(self.s_rx.len());
-            if input_len == 0 && !(self.txn.response_in_body && self.s_rx.is_empty()) {
+            // In a body an empty read is still worth making: it ends an empty body.
+            if input_len == 0 && !(response.in_body() && self.s_rx.is_empty()) {
                 break;
             }
             let step = match self.sside.read(&self.s_rx.data()[..input_len]) {
@@ -682,11 +745,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 Event::End => {
                     self.c_tx.push(&self.s_rx.data()[..step.consumed]);
                     self.s_rx.consume(step.consumed);
-                    self.txn.response_in_body = false;
                     if self.sside.response_complete() {
                         self.response_done(cx);
                         return true;
                     }
+                    // The end of an interim response: the final head comes next.
+                    self.phase = Phase::Exchange(Response::Head);
                 }
                 Event::Idle => break,
             }
@@ -696,7 +760,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         if let Some(link) = self.srv
             && link.state == LinkState::Eof
             && self.s_rx.is_empty()
-            && self.phase == Phase::Exchange
+            && matches!(self.phase, Phase::Exchange(_))
         {
             match self.sside.on_eof() {
                 Ok(crate::http::Eof::EndOfBody) => {
@@ -718,7 +782,6 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     fn on_response_head<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let resp = self.sside.response();
         let req = self.cside.request();
-        self.txn.response_in_body = true;
         if resp.is_interim() {
             // 1xx: only HTTP/1.1 clients understand them (RFC 9110 §15.2).
             if req.version() == Version::Http11 {
@@ -735,6 +798,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     }
                 }
             }
+            self.phase = Phase::Exchange(Response::Interim);
             return true;
         }
         let fe = &cx.cfg.frontends[self.origin.frontend];
@@ -760,7 +824,6 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         } else {
             plan
         };
-        self.txn.plan = Some(plan);
         let view = RequestView {
             head: Some(req),
             src: self.origin.peer.ip(),
@@ -803,7 +866,6 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 return false;
             }
         }
-        self.txn.response_started = true;
         let brt = &mut cx.sh.backends[backend_id];
         brt.counters.count_status(status);
         if let Some(s) = brt.servers.get_mut(server) {
@@ -812,20 +874,27 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         cx.sh.frontends[self.origin.frontend]
             .counters
             .count_status(status);
-        if self.sside.body_length() == crate::http::BodyLength::Tunnel {
-            self.phase = Phase::Tunnel;
-        }
+        self.phase = if self.sside.body_length() == crate::http::BodyLength::Tunnel {
+            Phase::Tunnel
+        } else {
+            Phase::Exchange(Response::Body(plan))
+        };
         true
     }
 
     /// The response is complete: end the transaction and decide what comes next.
     fn response_done<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
-        let plan = self.txn.plan.unwrap_or(Persistence {
-            client: Persist::Close,
-            server: Persist::Close,
-        });
+        // The final head's plan; a response that ends without one (which the codec does not
+        // produce) closes both sides.
+        let plan = match self.phase {
+            Phase::Exchange(Response::Body(plan)) => plan,
+            _ => Persistence {
+                client: Persist::Close,
+                server: Persist::Close,
+            },
+        };
         self.release_slot(cx.sh);
-        self.log(cx);
+        self.settle(cx, LogLine::Write, Phase::Close);
         let keep_server = plan.server == Persist::KeepAlive
             && self.srv.is_some_and(|l| l.state != LinkState::Eof);
         if !keep_server {
@@ -834,10 +903,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.served += 1;
         match self.cside.finish_exchange(plan.client) {
             Next::ReadNext if !self.client_eof => {
+                // A new transaction, owing its own line.
                 self.txn = Txn::new(cx.now);
                 self.phase = Phase::Request;
             }
-            _ => self.phase = Phase::Close,
+            Next::ReadNext | Next::Close => {}
         }
     }
 
@@ -850,14 +920,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 s.counters.response_errors += 1;
             }
         }
-        let phase = if self.txn.response_started {
-            b'D'
-        } else {
-            b'H'
-        };
+        let started = self.response_started();
+        let phase = if started { b'D' } else { b'H' };
         let status = e.status(Direction::Response);
         let cause = if status == 500 { b'P' } else { b'S' };
-        if self.txn.response_started {
+        if started {
             if let Some(b) = self.txn.asg.backend {
                 cx.sh.backends[b].counters.server_aborts += 1;
             }
@@ -869,7 +936,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     fn tunnel<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) -> bool {
         let Some(link) = self.srv else {
-            self.phase = Phase::Close;
+            // Cannot happen: a tunnel starts on a server's answer and keeps its link.
+            self.settle(cx, LogLine::Skip, Phase::Close);
             return true;
         };
         let mut progress = false;
@@ -883,8 +951,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             || (link.state == LinkState::Eof && self.s_rx.is_empty())
         {
             self.release_slot(cx.sh);
-            self.log(cx);
-            self.phase = Phase::Close;
+            self.settle(cx, LogLine::Write, Phase::Close);
             progress = true;
         }
         progress
@@ -901,23 +968,33 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         count_denial: impl FnOnce(&mut Shared),
     ) {
         match verdict {
-            RequestVerdict::Forward => return,
+            RequestVerdict::Forward => {}
             RequestVerdict::Deny(status) => {
                 count_denial(cx.sh);
                 self.txn.term = *b"PR--";
-                self.reply(responses::error_response(status), status, cx.sh);
+                self.reply(
+                    cx,
+                    responses::error_response(status),
+                    status,
+                    LogLine::Write,
+                );
             }
             RequestVerdict::Redirect(r) => {
                 let location = redirect_location(r, self.cside.request());
                 let page = redirect_response(r.code, &location);
-                self.reply_owned(page, r.code, cx.sh);
+                self.reply_owned(cx, page, r.code, LogLine::Write);
             }
         }
-        self.log(cx);
     }
 
-    /// Sends a static answer, then closes.
-    fn reply(&mut self, page: &[u8], status: u16, sh: &mut Shared) {
+    /// Sends a static answer, then closes; the transaction ends with it.
+    fn reply<T: Transport<Conn = C>>(
+        &mut self,
+        cx: &mut Ctx<'_, T>,
+        page: &[u8],
+        status: u16,
+        line: LogLine,
+    ) {
         self.c_tx.clear();
         self.local_body.clear();
         self.local_sent = 0;
@@ -925,23 +1002,43 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         if n < page.len() {
             self.local_body.extend_from_slice(&page[n..]);
         }
-        self.finish_local(status, sh);
+        self.finish_local(cx, status, line);
     }
 
-    fn reply_owned(&mut self, page: Vec<u8>, status: u16, sh: &mut Shared) {
+    fn reply_owned<T: Transport<Conn = C>>(
+        &mut self,
+        cx: &mut Ctx<'_, T>,
+        page: Vec<u8>,
+        status: u16,
+        line: LogLine,
+    ) {
         self.c_tx.clear();
         self.local_body = page;
         self.local_sent = 0;
-        self.finish_local(status, sh);
+        self.finish_local(cx, status, line);
     }
 
-    fn finish_local(&mut self, status: u16, sh: &mut Shared) {
+    fn finish_local<T: Transport<Conn = C>>(
+        &mut self,
+        cx: &mut Ctx<'_, T>,
+        status: u16,
+        line: LogLine,
+    ) {
         self.txn.status = Some(status);
-        self.txn.response_started = true;
-        sh.frontends[self.origin.frontend]
+        cx.sh.frontends[self.origin.frontend]
             .counters
             .count_status(status);
-        self.phase = Phase::Reply;
+        self.settle(cx, line, Phase::Reply);
+    }
+
+    /// A response head went to the client, from the server or from us: an error can no
+    /// longer be answered with a page, only with a reset.
+    fn response_started(&self) -> bool {
+        match self.phase {
+            Phase::Request | Phase::Queued { .. } | Phase::Connect { .. } => false,
+            Phase::Exchange(response) => matches!(response, Response::Body(_)),
+            Phase::Tunnel | Phase::Reply | Phase::Close | Phase::Done => true,
+        }
     }
 
     /// Answers with HAProxy's error page for `status`, ending the session.
@@ -950,12 +1047,16 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.drop_server(cx.net, true);
         self.txn.term[0] = term[0];
         self.txn.term[1] = term[1];
-        if self.txn.response_started {
+        if self.response_started() {
             self.abort_all(cx, term);
             return;
         }
-        self.reply(responses::error_response(status), status, cx.sh);
-        self.log(cx);
+        self.reply(
+            cx,
+            responses::error_response(status),
+            status,
+            LogLine::Write,
+        );
     }
 
     /// Resets both connections (nothing sensible can be sent any more).
@@ -964,9 +1065,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.drop_server(cx.net, true);
         self.txn.term[0] = term[0];
         self.txn.term[1] = term[1];
-        self.log(cx);
+        self.settle(cx, LogLine::Write, Phase::Done);
         cx.net.abort(self.client);
-        self.phase = Phase::Done;
     }
 
     fn client_failed<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
@@ -974,7 +1074,9 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.drop_server(cx.net, true);
         cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
         cx.net.abort(self.client);
-        self.phase = Phase::Done;
+        // A client reset writes no line, as it never did here (HAProxy logs one ending in
+        // "CD"); changing that is a behaviour change of its own.
+        self.settle(cx, LogLine::Skip, Phase::Done);
     }
 
     fn release_slot(&mut self, sh: &mut Shared) {
@@ -1010,8 +1112,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 .header("authorization")
                 .is_some_and(|v| stats::basic_auth_ok(v, &page.auth));
         if !authorized {
-            self.reply_owned(stats::UNAUTHORIZED.to_vec(), 401, cx.sh);
-            self.log(cx);
+            self.reply_owned(cx, stats::UNAUTHORIZED.to_vec(), 401, LogLine::Write);
             return;
         }
         let target = self.cside.request().target().unwrap_or("/");
@@ -1039,8 +1140,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         }
         out.push_str("\r\n");
         out.push_str(&body);
-        self.reply_owned(out.into_bytes(), 200, cx.sh);
-        self.log(cx);
+        self.reply_owned(cx, out.into_bytes(), 200, LogLine::Write);
     }
 
     // ---- timeouts -----------------------------------------------------------------------
@@ -1055,7 +1155,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 deadline(self.txn.start, request)
             }
             Phase::Queued { until } | Phase::Connect { until } => until,
-            Phase::Exchange | Phase::Tunnel => {
+            Phase::Exchange(_) | Phase::Tunnel => {
                 let server = self
                     .srv
                     .filter(|l| l.connected())
@@ -1077,8 +1177,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 if deadline(self.txn.start, request).is_some_and(|d| cx.now >= d) {
                     if self.served > 0 && self.c_rx.is_empty() && self.txn.bytes_in == 0 {
                         // An idle keep-alive connection: close it quietly.
-                        self.txn.unlogged = true;
-                        self.phase = Phase::Close;
+                        self.settle(cx, LogLine::Skip, Phase::Close);
                     } else {
                         cx.sh.frontends[self.origin.frontend]
                             .counters
@@ -1100,7 +1199,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     self.connect_failed(cx);
                 }
             }
-            Phase::Exchange | Phase::Tunnel => {
+            Phase::Exchange(_) | Phase::Tunnel => {
                 let server_timeout = be.and_then(|b| b.timeouts.server);
                 if let Some(link) = self.srv
                     && link.connected()
@@ -1109,7 +1208,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     if let Some(b) = self.txn.asg.backend {
                         cx.sh.backends[b].counters.response_errors += 1;
                     }
-                    if self.txn.response_started {
+                    if self.response_started() {
                         self.abort_all(cx, *b"sD");
                     } else {
                         self.fail(cx, 504, *b"sH");
@@ -1127,7 +1226,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 {
                     cx.net.abort(self.client);
                     self.drop_server(cx.net, true);
-                    self.phase = Phase::Done;
+                    self.settle(cx, LogLine::Skip, Phase::Done);
                 }
             }
             Phase::Done => {}
@@ -1136,11 +1235,21 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
 
     // ---- logging and teardown -----------------------------------------------------------
 
-    fn log<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
-        if self.txn.logged || self.txn.unlogged {
-            return;
+    /// Ends the transaction's phases: writes its log line if `line` says so and it is still
+    /// owed, then moves to `next` (`Reply`, `Close` or `Done`). From a phase already settled
+    /// (a client reset during `Reply`, say) nothing is written: a line is written once.
+    fn settle<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, line: LogLine, next: Phase) {
+        debug_assert!(
+            !next.owes_log(),
+            "settle leads out of the transaction: {next:?}"
+        );
+        if line == LogLine::Write && self.phase.owes_log() {
+            self.write_log(cx);
         }
-        self.txn.logged = true;
+        self.phase = next;
+    }
+
+    fn write_log<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>) {
         let fe = &cx.cfg.frontends[self.origin.frontend];
         if fe.log.targets.is_empty() || fe.log.format == LogFormat::Default {
             return;

@@ -1,0 +1,260 @@
+//! The phases of one HTTP transaction as the client and the log see them: interim (1xx)
+//! responses, where a server failure lands (before the response head: an error page; after
+//! it: a reset), and which transactions write a log line (HAProxy's termination states,
+//! manual 8.5; monitor requests and idle keep-alive closes write none, manual 4.2
+//! "monitor-uri").
+
+mod engine_support;
+
+use std::time::Duration;
+
+use engine_support::{Harness, addr, status};
+use proxy::engine::testing::ServerBehavior;
+
+const FRONT: &str = "10.0.0.1:80";
+const SERVER: &str = "10.0.1.1:8080";
+
+fn harness() -> Harness {
+    let mut h = Harness::new(&format!(
+        "
+global
+    log 10.0.9.9:514 local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 1s
+    timeout connect 1s
+    timeout http-request 2s
+frontend web
+    bind {FRONT}
+    monitor-uri /healthz
+    default_backend app
+backend app
+    server m {SERVER}
+"
+    ));
+    h.net.set_server(addr(SERVER), ServerBehavior::Manual);
+    h
+}
+
+/// The one traffic line sent since the last call (panics on none or several).
+fn the_line(h: &mut Harness) -> String {
+    let mut datagrams = h.net.take_datagrams();
+    assert_eq!(datagrams.len(), 1, "one line expected: {datagrams:?}");
+    String::from_utf8(datagrams.remove(0).1).expect("utf-8")
+}
+
+/// True if no line was sent since the last call.
+fn no_line(h: &mut Harness) -> bool {
+    h.net.take_datagrams().is_empty()
+}
+
+/// A short while: enough for every step of a simulated exchange.
+const BRIEFLY: Duration = Duration::from_millis(10);
+/// Past `timeout server` (1 s), well short of `timeout client` (5 s).
+const PAST_TIMEOUT_SERVER: Duration = Duration::from_millis(1100);
+
+const GET: &[u8] = b"GET /a HTTP/1.1\r\nHost: t\r\n\r\n";
+const UPGRADE: &[u8] =
+    b"GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+/// A head announcing ten bytes of body and the first three of them.
+const PARTIAL: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+const SWITCHING: &[u8] =
+    b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+
+/// A client that sent `request`, and the server connection the proxy opened for it.
+fn forwarded(h: &mut Harness, request: &[u8]) -> (u32, u32) {
+    let client = h.net.client(addr(FRONT));
+    h.net.remote_send(client, request);
+    h.run_for(BRIEFLY);
+    // The newest connection: ids grow.
+    let server = h
+        .net
+        .server_conns(addr(SERVER))
+        .into_iter()
+        .max()
+        .expect("a server connection");
+    let _ = h.net.remote_recv_text(server);
+    (client, server)
+}
+
+/// The remote end `id` sends `bytes`; the proxy gets a short while to act.
+fn send(h: &mut Harness, id: u32, bytes: &[u8]) {
+    h.net.remote_send(id, bytes);
+    h.run_for(BRIEFLY);
+}
+
+/// The remote end `id` closes its sending side; the proxy gets a short while to act.
+fn close(h: &mut Harness, id: u32) {
+    h.net.remote_shutdown(id);
+    h.run_for(BRIEFLY);
+}
+
+/// The proxy reset `client` (the simulated network forgets a reset client link once it is
+/// released, so "gone without a FIN" counts too).
+fn was_reset(h: &Harness, client: u32) -> bool {
+    h.net.remote_sees_reset(client)
+        || (!h.net.engine_holds(client) && !h.net.remote_sees_eof(client))
+}
+
+/// A keep-alive client served one `200`, whose line has been written; and its server.
+fn served_once(h: &mut Harness) -> (u32, u32) {
+    let (client, server) = forwarded(h, GET);
+    send(h, server, OK);
+    assert_eq!(status(&h.net.remote_recv_text(client)), 200);
+    let line = the_line(h);
+    assert!(line.contains(" 200 "), "{line}");
+    (client, server)
+}
+
+#[test]
+fn an_interim_response_is_forwarded_and_the_final_one_logged_once() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, GET);
+    send(&mut h, server, CONTINUE);
+    assert_eq!(h.net.remote_recv(client), CONTINUE);
+    assert!(no_line(&mut h), "no line before the final response");
+    send(&mut h, server, OK);
+    let r = h.net.remote_recv_text(client);
+    assert_eq!(status(&r), 200, "{r}");
+    assert!(r.ends_with("\r\n\r\nok"), "{r}");
+    let line = the_line(&mut h);
+    assert!(line.contains(" 200 ") && line.contains(" ---- "), "{line}");
+}
+
+#[test]
+fn an_http10_client_gets_no_interim_response() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, b"GET /a HTTP/1.0\r\nHost: t\r\n\r\n");
+    send(&mut h, server, &[CONTINUE, OK].concat());
+    let r = h.net.remote_recv_text(client);
+    assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+}
+
+#[test]
+fn a_server_closing_before_its_head_means_502_logged_sh() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, GET);
+    close(&mut h, server);
+    assert_eq!(status(&h.net.remote_recv_text(client)), 502);
+    assert!(h.net.remote_sees_eof(client));
+    let line = the_line(&mut h);
+    assert!(line.contains(" 502 ") && line.contains(" SH-- "), "{line}");
+}
+
+#[test]
+fn a_server_closing_after_an_interim_response_still_means_502() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, GET);
+    send(&mut h, server, CONTINUE);
+    close(&mut h, server);
+    let r = h.net.remote_recv_text(client);
+    assert!(r.contains("502"), "{r}");
+    assert!(the_line(&mut h).contains(" SH-- "));
+}
+
+#[test]
+fn a_server_closing_mid_body_resets_the_client_logged_sd() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, GET);
+    send(&mut h, server, PARTIAL);
+    let r = h.net.remote_recv_text(client);
+    assert!(r.ends_with("\r\n\r\nabc"), "{r}");
+    close(&mut h, server);
+    assert!(was_reset(&h, client));
+    let line = the_line(&mut h);
+    assert!(line.contains(" 200 ") && line.contains(" SD-- "), "{line}");
+}
+
+#[test]
+fn timeout_server_after_an_interim_response_answers_504() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, GET);
+    h.net.remote_send(server, CONTINUE);
+    h.run_for(PAST_TIMEOUT_SERVER);
+    let r = h.net.remote_recv_text(client);
+    assert!(r.starts_with("HTTP/1.1 100 Continue\r\n\r\n"), "{r}");
+    assert!(r.contains(" 504 "), "{r}");
+    let line = the_line(&mut h);
+    assert!(line.contains(" 504 ") && line.contains(" sH-- "), "{line}");
+}
+
+#[test]
+fn timeout_server_mid_body_resets_the_client_logged_sd() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, GET);
+    h.net.remote_send(server, PARTIAL);
+    h.run_for(PAST_TIMEOUT_SERVER);
+    assert!(was_reset(&h, client));
+    let line = the_line(&mut h);
+    assert!(line.contains(" 200 ") && line.contains(" sD-- "), "{line}");
+}
+
+#[test]
+fn a_client_closing_mid_head_gets_nothing_and_is_logged_cr() {
+    let mut h = harness();
+    let client = h.net.client(addr(FRONT));
+    send(&mut h, client, b"GET /a HTTP/1.1\r\nHo");
+    close(&mut h, client);
+    assert_eq!(h.net.remote_recv_text(client), "");
+    assert!(h.net.server_conns(addr(SERVER)).is_empty());
+    assert!(the_line(&mut h).contains(" CR-- "));
+}
+
+#[test]
+fn a_slow_head_is_logged_cr_with_408() {
+    let mut h = harness();
+    let client = h.net.client(addr(FRONT));
+    h.net.remote_send(client, b"GET /a HTTP/1.1\r\n");
+    h.run_for(Duration::from_millis(2100));
+    assert_eq!(status(&h.net.remote_recv_text(client)), 408);
+    let line = the_line(&mut h);
+    assert!(line.contains(" 408 ") && line.contains(" cR-- "), "{line}");
+}
+
+#[test]
+fn monitor_requests_and_idle_keep_alive_closes_write_no_line() {
+    let mut h = harness();
+    assert_eq!(status(&h.get(FRONT, "/healthz")), 200);
+    assert!(no_line(&mut h));
+
+    // One logged exchange, then the connection idles until `timeout http-request`.
+    let (client, _) = served_once(&mut h);
+    h.run_for(Duration::from_millis(2100));
+    assert!(h.net.remote_sees_eof(client), "idle connection closed");
+    assert!(no_line(&mut h), "the idle close writes no line");
+
+    // A keep-alive client closing between requests writes none either.
+    let (client, _) = served_once(&mut h);
+    close(&mut h, client);
+    assert!(h.net.remote_sees_eof(client));
+    assert!(no_line(&mut h));
+}
+
+#[test]
+fn a_tunnel_is_logged_once_when_it_ends() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, UPGRADE);
+    send(&mut h, server, SWITCHING);
+    assert!(h.net.remote_recv_text(client).starts_with("HTTP/1.1 101 "));
+    send(&mut h, client, b"ping");
+    assert_eq!(h.net.remote_recv(server), b"ping");
+    assert!(no_line(&mut h), "no line while the tunnel runs");
+    close(&mut h, server);
+    assert!(h.net.remote_sees_eof(client));
+    assert!(the_line(&mut h).contains(" 101 "));
+}
+
+#[test]
+fn a_tunnel_silent_past_timeout_server_resets_the_client_logged_sd() {
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, UPGRADE);
+    h.net.remote_send(server, SWITCHING);
+    h.run_for(PAST_TIMEOUT_SERVER);
+    assert!(was_reset(&h, client));
+    assert!(the_line(&mut h).contains(" sD-- "));
+}
