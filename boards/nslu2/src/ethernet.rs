@@ -71,6 +71,7 @@ pub fn bring_up<F: FlashBus>(stopped: StoppedEthernet, flash: &Flash<F>) -> Opti
     let config = eth::Config {
         mac_address: station,
         phy_address: wiring::PHY_ADDRESS,
+        rx_queue: wiring::RX_QUEUE,
     };
     match Ethernet::new(qmgr, npe, mac, dma, ETH_MEMORY.take(), config) {
         Ok(ethernet) => Some(ethernet),

@@ -17,6 +17,8 @@ use ixp4xx::gpio::Gpio;
 pub const TIMER_HZ: u32 = 66_000_000;
 /// The PHY's address on the NPE-B MDIO bus (DT `ethernet-phy@1`).
 pub const PHY_ADDRESS: u8 = 1;
+/// The queue NPE-B posts received frames on (DT `ethernet@c8009000`, `queue-rx = <&qmgr 3>`).
+pub const RX_QUEUE: u32 = 3;
 /// The 32 MiB of SDRAM at 0 (DT `memory@0`), identity-mapped: what NPE-B may DMA to.
 pub const RAM: core::ops::Range<usize> = 0..0x0200_0000;
 /// The NPE-B microcode slot as `bareproxy nslu2 pack --microcode` writes it.

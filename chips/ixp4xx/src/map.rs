@@ -82,12 +82,12 @@ pub mod irq {
     }
 }
 
-/// Queue numbers for the NSLU2's Ethernet port (Linux `ixp4xx_eth.c`, NSLU2 board file/DT).
+/// Queue numbers of the NPE-B Ethernet port that the microcode fixes (Linux `ixp4xx_eth.c`:
+/// `RXFREE_QUEUE`, `TX_QUEUE`, `TXDONE_QUEUE`). The receive queue is the board's choice
+/// (`eth::Config::rx_queue`).
 pub mod queue {
     /// CPU → NPE: empty RX descriptors (26 + NPE id).
     pub const RX_FREE: u32 = 27;
-    /// NPE → CPU: filled RX descriptors (board choice).
-    pub const RX: u32 = 3;
     /// CPU → NPE: descriptors to send (23 + NPE id).
     pub const TX: u32 = 24;
     /// NPE → CPU: sent descriptors, shared by all ports.

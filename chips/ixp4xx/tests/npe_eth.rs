@@ -51,6 +51,7 @@ fn bring_up_with<'a, D: DmaMemory>(soc: &'a Soc, dma: D) -> Result<Eth<'a, D>, E
     let config = Config {
         mac_address: STATION,
         phy_address: NSLU2_PHY_ADDRESS,
+        rx_queue: model::RX_QUEUE,
     };
     Ethernet::new(q, n, m, dma, mem, config)
 }
@@ -175,7 +176,7 @@ fn bring_up_sends_the_linux_message_set_and_configures_queues_and_mac() {
     let soc = Soc::new();
     let eth = bring_up(&soc);
     let s = soc.state.borrow();
-    assert_eq!(s.npe.eth.rx_qos, [Some(queue::RX as u8); 8]);
+    assert_eq!(s.npe.eth.rx_qos, [Some(model::RX_QUEUE as u8); 8]);
     assert_eq!(s.npe.eth.mac, Some(STATION.0));
     assert_eq!(s.npe.eth.firewall_mode, Some(0));
     // Queue lengths: RX-free 64, RX 64, TX 16, TX-done 64 (config bits 25:24).
@@ -183,7 +184,7 @@ fn bring_up_sends_the_linux_message_set_and_configures_queues_and_mac() {
     assert_eq!(
         [
             len(queue::RX_FREE),
-            len(queue::RX),
+            len(model::RX_QUEUE),
             len(queue::TX),
             len(queue::TX_DONE)
         ],
@@ -330,8 +331,8 @@ fn bad_rx_entries_and_runts_are_counted_not_trusted() {
     };
     {
         let mut s = soc.state.borrow_mut();
-        s.qm.put(queue::RX as usize, 0x0010_0000);
-        s.qm.put(queue::RX as usize, first_tx_desc);
+        s.qm.put(model::RX_QUEUE as usize, 0x0010_0000);
+        s.qm.put(model::RX_QUEUE as usize, first_tx_desc);
     }
     soc.inject(&frame(64, 1));
     soc.npe_run();
@@ -339,11 +340,11 @@ fn bad_rx_entries_and_runts_are_counted_not_trusted() {
         .state
         .borrow()
         .qm
-        .entries(queue::RX as usize)
+        .entries(model::RX_QUEUE as usize)
         .last()
         .copied()
         .unwrap();
-    soc.state.borrow_mut().qm.put(queue::RX as usize, dup);
+    soc.state.borrow_mut().qm.put(model::RX_QUEUE as usize, dup);
     assert_eq!(eth.receive(|f| f.to_vec()), Some(frame(64, 1)));
     assert_eq!(eth.receive(|f| f.to_vec()), None);
     let stats = eth.stats();
@@ -500,9 +501,33 @@ fn ethernet_needs_a_running_npe() {
     let config = Config {
         mac_address: STATION,
         phy_address: 1,
+        rx_queue: model::RX_QUEUE,
     };
     let err = Ethernet::new(qmgr(&soc), npe(&soc), mac(&soc), soc.dma(), mem, config).unwrap_err();
     assert_eq!(err, EthError::NpeNotRunning);
+}
+
+#[test]
+fn the_receive_queue_must_be_free_and_able_to_interrupt() {
+    for rx_queue in [queue::RX_FREE, queue::TX, queue::TX_DONE, 32, 63] {
+        let soc = Soc::new();
+        soc.set_ethernet_microcode(VERSION);
+        let mem = memory(&soc);
+        let (mut n, mut q, mut m) = (npe(&soc), qmgr(&soc), mac(&soc));
+        eth::quiesce(&mut n, &mut q, &mut m).unwrap();
+        eth::load_microcode(&mut n, &Image::ethernet(7).to_be_bytes()).unwrap();
+        let config = Config {
+            mac_address: STATION,
+            phy_address: NSLU2_PHY_ADDRESS,
+            rx_queue,
+        };
+        let err = Ethernet::new(q, n, m, soc.dma(), mem, config).err();
+        assert_eq!(
+            err,
+            Some(EthError::InvalidRxQueue(rx_queue)),
+            "queue {rx_queue}"
+        );
+    }
 }
 
 #[test]

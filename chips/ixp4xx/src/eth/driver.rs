@@ -62,6 +62,9 @@ pub enum EthError {
     Phy(PhyError),
     /// The NPE's reply to a statistics request was not a statistics reply.
     UnexpectedReply([u32; 2]),
+    /// [`Config::rx_queue`] is one of this port's other queues, or not one of the queues 0–31
+    /// whose "not empty" condition can interrupt.
+    InvalidRxQueue(u32),
 }
 
 impl From<NpeError> for EthError {
@@ -92,6 +95,9 @@ pub struct Config {
     pub mac_address: MacAddress,
     /// PHY address on the NPE-B MDIO bus (a board fact: 1 on the NSLU2).
     pub phy_address: u8,
+    /// The queue the NPE posts received frames on: a board's choice among the queues no other
+    /// port uses (Linux DT `queue-rx`: 3 for EthB on the NSLU2).
+    pub rx_queue: u32,
 }
 
 /// Raw NPE MIB counters from the last GETSTATS (Intel `IxEthEthObjStats` order).
@@ -109,6 +115,8 @@ pub struct Ethernet<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> {
     bus_base: BusAddress,
     station: MacAddress,
     phy: u8,
+    /// [`Config::rx_queue`].
+    rx_queue: u32,
     /// A received, validated descriptor waiting for `receive`.
     rx_pending: Option<usize>,
     /// Bit i: RX descriptor i is on RX-free or RX (owned by the NPE).
@@ -160,6 +168,11 @@ impl<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> Ethernet<'m, Q, N, M, D> {
         if !npe.is_running() {
             return Err(EthError::NpeNotRunning);
         }
+        if config.rx_queue >= 32
+            || [queue::RX_FREE, queue::TX, queue::TX_DONE].contains(&config.rx_queue)
+        {
+            return Err(EthError::InvalidRxQueue(config.rx_queue));
+        }
         let mem_ptr = NonNull::from(mem);
         let bus_base = dma
             .bus_address(mem_ptr.as_ptr().cast_const().cast())
@@ -176,13 +189,13 @@ impl<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> Ethernet<'m, Q, N, M, D> {
         }
 
         for priority in 0..8 {
-            npe.send_expect_echo(message::rx_qos_entry(priority, queue::RX as u8))?;
+            npe.send_expect_echo(message::rx_qos_entry(priority, config.rx_queue as u8))?;
         }
         npe.send_expect_echo(message::set_port_address(config.mac_address.0))?;
         npe.send_expect_echo(message::set_firewall_mode(0))?;
 
         qmgr.request(queue::RX_FREE, QueueLen::Words64, 0, 0)?;
-        qmgr.request(queue::RX, QueueLen::Words64, 0, 0)?;
+        qmgr.request(config.rx_queue, QueueLen::Words64, 0, 0)?;
         qmgr.request(queue::TX, QueueLen::Words16, 0, 0)?;
         qmgr.request(queue::TX_DONE, QueueLen::Words64, 0, 0)?;
 
@@ -196,6 +209,7 @@ impl<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> Ethernet<'m, Q, N, M, D> {
             bus_base,
             station: config.mac_address,
             phy: config.phy_address,
+            rx_queue: config.rx_queue,
             rx_pending: None,
             rx_with_npe: 0,
             tx_free: core::array::from_fn(|i| i as u8),
@@ -280,7 +294,7 @@ impl<'m, Q: Bus, N: Bus, M: Bus, D: DmaMemory> Ethernet<'m, Q, N, M, D> {
             return true;
         }
         for _ in 0..=RX_DESCRIPTORS {
-            let Some(entry) = self.qmgr.get(queue::RX) else {
+            let Some(entry) = self.qmgr.get(self.rx_queue) else {
                 return false;
             };
             let Some(i) = self.index_of(entry, RX_DESC_OFFSET, RX_DESCRIPTORS) else {
@@ -527,14 +541,14 @@ impl<Q: Bus, N: Bus, M: Bus, D: DmaMemory> Nic for Ethernet<'_, Q, N, M, D> {
     fn set_interrupts_enabled(&mut self, enabled: bool) {
         if enabled {
             // Queues below 32 have a selectable condition; TX-done (31) too.
-            let _ = self.qmgr.set_irq_source(queue::RX, IrqSource::NotEmpty);
+            let _ = self.qmgr.set_irq_source(self.rx_queue, IrqSource::NotEmpty);
             let _ = self
                 .qmgr
                 .set_irq_source(queue::TX_DONE, IrqSource::NotEmpty);
-            self.qmgr.enable_irq(queue::RX);
+            self.qmgr.enable_irq(self.rx_queue);
             self.qmgr.enable_irq(queue::TX_DONE);
         } else {
-            self.qmgr.disable_irq(queue::RX);
+            self.qmgr.disable_irq(self.rx_queue);
             self.qmgr.disable_irq(queue::TX_DONE);
         }
     }

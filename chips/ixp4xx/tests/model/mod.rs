@@ -23,6 +23,9 @@ use ixp4xx::map::queue;
 
 pub use dma::{DmaState, Violation};
 
+/// The receive queue these tests configure (`eth::Config::rx_queue`; the NSLU2's choice, Linux
+/// DT `queue-rx = <&qmgr 3>`).
+pub const RX_QUEUE: u32 = 3;
 /// Bus address at which the model places the driver's DMA memory (any RAM address works).
 pub const BUS_BASE: u32 = 0x0040_0000;
 /// Words in the model's statistics block (Intel `IxEthEthObjStats`).
@@ -72,7 +75,7 @@ impl Bus for Port<'_> {
             Block::Qmgr => {
                 let value = s.qm.read(offset);
                 let q = offset / 16;
-                let device_to_cpu = q == queue::RX as usize || q == queue::TX_DONE as usize;
+                let device_to_cpu = q == RX_QUEUE as usize || q == queue::TX_DONE as usize;
                 if let Some(d) = s.dma.as_mut()
                     && offset < 0x400
                     && value != 0
