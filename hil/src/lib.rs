@@ -11,6 +11,7 @@
 //! |---|---|
 //! | [`mmio`] | [`mmio::Bus`] (32-bit register access by offset), [`mmio::Mmio`] (the one owned MMIO handle), [`mmio::RegDef`]/[`mmio::Reg`] (tock-registers fields over a bus), [`mmio::poll_until`] |
 //! | [`platform`] | [`Console`], [`Clock`], [`TickTimer`], [`InterruptController`], [`Power`], [`Watchdog`], [`Idle`]: what the kernel runs on |
+//! | [`take_once`] | [`take_once::TakeOnce`], the guard of every chip's `Peripherals::take()` |
 //! | [`mdio`] | [`mdio::Mdio`], clause-22 management access to PHYs, and [`mdio::MdioError`] |
 //!
 //! Every trait here takes `&self` and is `Sync`: the kernel calls them from the main loop and
@@ -23,6 +24,7 @@
 pub mod mdio;
 pub mod mmio;
 pub mod platform;
+pub mod take_once;
 
 pub use platform::{
     Clock, Console, Idle, InterruptController, IrqNumber, Power, TickTimer, Watchdog,

@@ -44,7 +44,7 @@ pub mod sar;
 pub mod timer;
 pub mod watchdog;
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use hil::take_once::TakeOnce;
 
 use hil::mmio::Mmio;
 use ns16550::{Ns16550, Variant};
@@ -100,17 +100,14 @@ pub struct Peripherals {
     pub eth1: Mmio,
 }
 
-static TAKEN: AtomicBool = AtomicBool::new(false);
+static TAKEN: TakeOnce = TakeOnce::new();
 
 impl Peripherals {
     /// The SoC's peripherals, the first time; `None` afterwards. `nbclk_hz` is the timers' and
     /// the watchdog's input clock (`clocks = <&coreclk 2>`), which depends on the board's
     /// sample-at-reset straps (Linux `drivers/clk/mvebu/armada-370.c`). Touches no register.
     pub fn take(nbclk_hz: u32) -> Option<Peripherals> {
-        // In a critical section so the check and the set are one step even where atomic
-        // read-modify-write is not available.
-        let first = critical_section::with(|_| !TAKEN.swap(true, Ordering::Relaxed));
-        if !first {
+        if !TAKEN.take() {
             return None;
         }
         let at = |offset: usize, len: usize| {

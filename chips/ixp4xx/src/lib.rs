@@ -37,9 +37,8 @@ pub mod npe;
 pub mod qmgr;
 pub mod timer;
 
-use core::cell::Cell;
+use hil::take_once::TakeOnce;
 
-use critical_section::Mutex;
 use hil::mmio::Mmio;
 use ns16550::{Ns16550, Variant};
 
@@ -69,13 +68,12 @@ pub struct Peripherals {
     pub eth_b: eth::Mac<Mmio>,
 }
 
-static TAKEN: Mutex<Cell<bool>> = Mutex::new(Cell::new(false));
+static TAKEN: TakeOnce = TakeOnce::new();
 
 impl Peripherals {
     /// The chip's peripherals, the first time; `None` afterwards.
     pub fn take() -> Option<Peripherals> {
-        let first = critical_section::with(|cs| !TAKEN.borrow(cs).replace(true));
-        if !first {
+        if !TAKEN.take() {
             return None;
         }
         let window = map::PERIPHERAL_WINDOW;

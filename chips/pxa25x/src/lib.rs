@@ -28,9 +28,8 @@ pub mod icu;
 pub mod idle;
 pub mod ostimer;
 
-use core::cell::Cell;
+use hil::take_once::TakeOnce;
 
-use critical_section::Mutex;
 use hil::mmio::Mmio;
 use icu::Icu;
 use ns16550::{Ns16550, Variant};
@@ -65,14 +64,12 @@ pub struct Peripherals {
     pub os_timer: OsTimer<Mmio>,
 }
 
-static TAKEN: Mutex<Cell<bool>> = Mutex::new(Cell::new(false));
+static TAKEN: TakeOnce = TakeOnce::new();
 
 impl Peripherals {
     /// The chip's peripherals, the first time; `None` afterwards.
     pub fn take() -> Option<Peripherals> {
-        // The PXA's ARMv5TE has no atomic swap; a critical section makes check-and-set one step.
-        let first = critical_section::with(|cs| !TAKEN.borrow(cs).replace(true));
-        if !first {
+        if !TAKEN.take() {
             return None;
         }
         // SAFETY: each window is one unit's register block at its fixed PXA25x address (manual

@@ -23,7 +23,7 @@
 
 pub mod sysreg;
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use hil::take_once::TakeOnce;
 
 use a9_timers::{GlobalTimer, PrivateTimer};
 use arm_gic::Gic;
@@ -85,15 +85,12 @@ pub struct Peripherals {
     pub lan9118: Mmio,
 }
 
-static TAKEN: AtomicBool = AtomicBool::new(false);
+static TAKEN: TakeOnce = TakeOnce::new();
 
 impl Peripherals {
     /// The machine's peripherals, the first time; `None` afterwards.
     pub fn take() -> Option<Peripherals> {
-        // In a critical section so the check and the set are one step even where atomic
-        // read-modify-write is not available.
-        let first = critical_section::with(|_| !TAKEN.swap(true, Ordering::Relaxed));
-        if !first {
+        if !TAKEN.take() {
             return None;
         }
         // SAFETY: each window is one device's register block at its fixed address in the legacy
