@@ -181,3 +181,33 @@ fn engine_renders_csv_directly_for_the_console() {
     h.engine.render_stats_html(&mut html, None);
     assert!(html.contains("<tr class=\"down\"><td class=\"n\">s1</td><td>DOWN</td>"));
 }
+
+#[test]
+fn a_frontends_http_request_rules_run_before_its_stats_page() {
+    // HAProxy evaluates `stats uri` after the proxy's http-request rules (src/http_ana.c,
+    // `http_process_req_common`: the rules, then the stats check), so a deny rule guards it.
+    let mut h = Harness::new(
+        "
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+
+frontend web
+    bind 10.0.0.1:80
+    acl admin_net src 10.9.0.0/16
+    http-request deny if { path_beg /stats } !admin_net
+    stats enable
+    stats uri /stats
+    default_backend app
+
+backend app
+    server s1 10.0.1.1:8080
+",
+    );
+    h.http_server("10.0.1.1:8080", "s1");
+    let r = h.get(FRONT, "/stats");
+    assert_eq!(status(&r), 403, "{r}");
+    assert_eq!(status(&h.get(FRONT, "/")), 200);
+}

@@ -440,13 +440,6 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             self.reply(cx, MONITOR_OK, 200, LogLine::Skip);
             return;
         }
-        if let Some(stats) = &fe.stats
-            && target.starts_with(stats.uri.as_str())
-        {
-            self.serve_stats(cx, stats, None);
-            return;
-        }
-
         let view = RequestView {
             head: Some(self.cside.request()),
             src: self.origin.peer.ip(),
@@ -458,6 +451,14 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             self.answer_stopped(verdict, cx, |shared| {
                 shared.frontends[frontend].counters.denied_requests += 1;
             });
+            return;
+        }
+        // The stats page comes after the proxy's own rules, so a deny rule guards it (HAProxy
+        // `src/http_ana.c`, `http_process_req_common`: http-request rules, then the stats URI).
+        if let Some(stats) = &fe.stats
+            && target.starts_with(stats.uri.as_str())
+        {
+            self.serve_stats(cx, stats, None);
             return;
         }
         let backend_id = fe
