@@ -929,7 +929,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             if let Some(b) = self.txn.asg.backend {
                 cx.sh.backends[b].counters.server_aborts += 1;
             }
-            self.abort_all(cx, [cause, phase]);
+            self.cut_response(cx, [cause, phase]);
         } else {
             self.fail(cx, status, [cause, phase]);
         }
@@ -1049,7 +1049,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.txn.term[0] = term[0];
         self.txn.term[1] = term[1];
         if self.response_started() {
-            self.abort_all(cx, term);
+            self.cut_response(cx, term);
             return;
         }
         self.reply(
@@ -1058,6 +1058,23 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             status,
             LogLine::Write,
         );
+    }
+
+    /// The server failed after the response head went to the client. A body the client can
+    /// measure (Content-Length, chunked) is cut short gracefully: the client gets every byte
+    /// already read from the server, then a FIN, and its own framing shows the body is short;
+    /// a reset could discard bytes still queued for it. A body that only the close would end
+    /// would look complete after a FIN, so that client is reset instead.
+    fn cut_response<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, term: [u8; 2]) {
+        if !self.sside.body_length().is_self_delimited() {
+            self.abort_all(cx, term);
+            return;
+        }
+        self.release_slot(cx.sh);
+        self.drop_server(cx.net, true);
+        self.txn.term[0] = term[0];
+        self.txn.term[1] = term[1];
+        self.settle(cx, LogLine::Write, Phase::Close);
     }
 
     /// Resets both connections (nothing sensible can be sent any more).
@@ -1210,7 +1227,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                         cx.sh.backends[b].counters.response_errors += 1;
                     }
                     if self.response_started() {
-                        self.abort_all(cx, *b"sD");
+                        self.cut_response(cx, *b"sD");
                     } else {
                         self.fail(cx, 504, *b"sH");
                     }
