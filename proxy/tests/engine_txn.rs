@@ -276,3 +276,27 @@ fn a_tunnel_silent_past_timeout_server_resets_the_client_logged_sd() {
     assert!(was_reset(&h, client));
     assert!(the_line(&mut h).contains(" sD-- "));
 }
+
+#[test]
+fn a_switch_the_client_did_not_ask_for_is_502_and_no_tunnel() {
+    // A 101 to a request without `Connection: upgrade` + `Upgrade` would turn the connection
+    // into an unfiltered tunnel behind the client's back; HAProxy answers 502.
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, GET);
+    send(&mut h, server, SWITCHING);
+    let r = h.net.remote_recv_text(client);
+    assert_eq!(status(&r), 502, "{r}");
+    send(&mut h, client, b"GET /admin HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert!(h.net.remote_recv(server).is_empty(), "nothing tunnelled");
+    let line = the_line(&mut h);
+    assert!(line.contains(" 502 ") && line.contains(" PH-- "), "{line}");
+    // A 101 that names no protocol, to a request that asked for one, is refused too.
+    let mut h = harness();
+    let (client, server) = forwarded(&mut h, UPGRADE);
+    send(
+        &mut h,
+        server,
+        b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n",
+    );
+    assert_eq!(status(&h.net.remote_recv_text(client)), 502);
+}

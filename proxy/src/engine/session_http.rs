@@ -61,8 +61,8 @@ use crate::config::{Backend, Config, CookieMode as CfgCookieMode, Frontend, Leve
 use crate::http::{
     ClientSide, CookieMode, CookiePolicy, Direction, Event, ForwardedFor, HeaderOp, HttpError,
     HttpMode, Limits, MethodKind, Next, Persist, Persistence, RequestRewrite, ResponseCookie,
-    ResponseRewrite, ServerSide, Version, plan_request, plan_response, responses, server_cookie,
-    write_request, write_response,
+    ResponseRewrite, ServerSide, Version, check_tunnel, plan_request, plan_response, responses,
+    server_cookie, write_request, write_response,
 };
 
 /// Most passes over the state machine in one poll (bounded work per session).
@@ -807,6 +807,10 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             return false;
         };
         let be = &cx.cfg.backends[backend_id];
+        if let Err(e) = check_tunnel(req, resp, self.sside.body_length()) {
+            self.response_error(cx, e);
+            return false;
+        }
         let status = resp.status().unwrap_or(0);
         self.txn.status = Some(status);
         self.txn.response_at = Some(cx.now);
@@ -924,7 +928,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let started = self.response_started();
         let phase = if started { b'D' } else { b'H' };
         let status = e.status(Direction::Response);
-        let cause = if status == 500 { b'P' } else { b'S' };
+        // `P`: the proxy refused what it got (HAProxy's "PH"), not a server fault.
+        let cause = if status == 500 || e == HttpError::UnsolicitedSwitch {
+            b'P'
+        } else {
+            b'S'
+        };
         if started {
             if let Some(b) = self.txn.asg.backend {
                 cx.sh.backends[b].counters.server_aborts += 1;

@@ -62,6 +62,23 @@ pub fn plan_request(mode: HttpMode, request: &Head) -> Persist {
     }
 }
 
+/// A response that turns the connection into a tunnel must answer a request that asked for
+/// one: a `101` only a request with `Connection: upgrade` and an `Upgrade` field, and the `101`
+/// must name the protocol (RFC 9110 §7.8 and §15.2.2). A 2xx tunnel answers CONNECT by
+/// construction ([`BodyLength::of_response`]). Anything else would hand the client an
+/// unfiltered byte pipe it never asked for; HAProxy answers 502.
+pub fn check_tunnel(request: &Head, response: &Head, body: BodyLength) -> Result<(), HttpError> {
+    if body != BodyLength::Tunnel || response.status() != Some(101) {
+        return Ok(());
+    }
+    let asked = request.connection().upgrade && request.header("upgrade").is_some();
+    if asked && response.header("upgrade").is_some() {
+        Ok(())
+    } else {
+        Err(HttpError::UnsolicitedSwitch)
+    }
+}
+
 /// Decides both connections' fate once the response head is known.
 ///
 /// * The client connection stays open only if the client asked for it (HTTP/1.1 without

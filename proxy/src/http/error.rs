@@ -40,6 +40,9 @@ pub enum HttpError {
     DuplicateHost,
     /// An HTTP/1.1 request without a `Host` field (RFC 9112 §3.2: answer 400).
     MissingHost,
+    /// A response that would open a tunnel the request did not ask for: a `101` to a request
+    /// without `Connection: upgrade` and `Upgrade`, or a `101` naming no protocol.
+    UnsolicitedSwitch,
     /// An absolute-form target whose authority is not what the `Host` field says (RFC 9112
     /// §3.2.2: the authority wins, so the two must not disagree), or that carries userinfo.
     HostMismatch,
@@ -141,6 +144,9 @@ impl fmt::Display for HttpError {
             HttpError::MissingHost => f.write_str("no Host in an HTTP/1.1 request"),
             HttpError::InvalidTarget => f.write_str("request target of no valid form"),
             HttpError::HostMismatch => f.write_str("Host differs from the target's authority"),
+            HttpError::UnsolicitedSwitch => {
+                f.write_str("101 to a request that asked for no upgrade")
+            }
             HttpError::BadChunkSize { at } => write!(f, "bad chunk size at body offset {at}"),
             HttpError::ChunkSizeOverflow { at } => {
                 write!(f, "chunk size above 2^52-1 at body offset {at}")

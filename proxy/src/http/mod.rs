@@ -139,7 +139,8 @@ mod token;
 pub use body::{BodyChunk, BodyLength, BodyReader};
 pub use chunked::{Advance, ChunkedDecoder, MAX_CHUNK_SIZE};
 pub use conn::{
-    ClientSide, HttpMode, Next, Persist, Persistence, ServerSide, plan_request, plan_response,
+    ClientSide, HttpMode, Next, Persist, Persistence, ServerSide, check_tunnel, plan_request,
+    plan_response,
 };
 pub use cookie::{CookieMode, CookiePolicy, ResponseCookie, server_cookie};
 pub use error::{Direction, HttpError, SyntaxError};
