@@ -300,3 +300,35 @@ fn a_switch_the_client_did_not_ask_for_is_502_and_no_tunnel() {
     );
     assert_eq!(status(&h.net.remote_recv_text(client)), 502);
 }
+
+#[test]
+fn a_server_connection_that_sent_more_than_its_response_is_not_reused() {
+    // Bytes after the response (a body to a HEAD, or more than Content-Length) would answer
+    // the next request on that connection: the connection is closed instead.
+    for (request, response) in [
+        (
+            &b"HEAD /a HTTP/1.1\r\nHost: t\r\n\r\n"[..],
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"[..],
+        ),
+        (
+            GET,
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"[..],
+        ),
+    ] {
+        let mut h = harness();
+        let (client, server) = forwarded(&mut h, request);
+        send(&mut h, server, response);
+        assert_eq!(status(&h.net.remote_recv_text(client)), 200);
+        send(&mut h, client, GET);
+        let servers = h.net.server_conns(addr(SERVER));
+        let second = *servers.iter().max().expect("a server connection");
+        assert_ne!(second, server, "the first connection was reused");
+        assert!(h.net.remote_recv_text(second).starts_with("GET /a "));
+        assert!(
+            h.net.remote_recv_text(client).is_empty(),
+            "the extra bytes answered nothing"
+        );
+        send(&mut h, second, OK);
+        assert!(h.net.remote_recv_text(client).ends_with("\r\n\r\nok"));
+    }
+}

@@ -592,12 +592,15 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
     /// Takes a slot on server `i` and connects (or reuses the kept connection).
     fn start_server<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, i: usize) {
         let asg = &mut self.txn.asg;
-        // Reuse the idle connection if it goes to the same server and is still open.
+        // Reuse the idle connection if it goes to the same server, is still open, and has sent
+        // nothing while idle (bytes nobody asked for would answer this request).
         if let Some(link) = self.srv
             && Some(link.backend) == asg.backend
             && link.server == i
             && link.state == LinkState::Open
             && cx.net.state(link.conn) == ConnState::Open
+            && self.s_rx.is_empty()
+            && cx.net.recv_available(link.conn) == 0
         {
             asg.take_slot(cx.sh, i);
             asg.connect_start = Some(cx.now);
@@ -900,7 +903,10 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         };
         self.release_slot(cx.sh);
         self.settle(cx, LogLine::Write, Phase::Close);
+        // Bytes already read past the response (a body to a HEAD, more than Content-Length)
+        // would answer the next request: such a connection is not kept.
         let keep_server = plan.server == Persist::KeepAlive
+            && self.s_rx.is_empty()
             && self.srv.is_some_and(|l| l.state != LinkState::Eof);
         if !keep_server {
             self.drop_server(cx.net, false);
