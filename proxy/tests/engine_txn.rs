@@ -332,3 +332,36 @@ fn a_server_connection_that_sent_more_than_its_response_is_not_reused() {
         assert!(h.net.remote_recv_text(client).ends_with("\r\n\r\nok"));
     }
 }
+
+#[test]
+fn timeout_client_waits_while_the_server_works_on_a_complete_request() {
+    // HAProxy suspends the client's timeout while the server has the whole request: a slow
+    // server is bounded by `timeout server`, not by the client's.
+    let mut h = Harness::new(&format!(
+        "
+defaults
+    mode http
+    timeout client 1s
+    timeout server 5s
+    timeout connect 1s
+frontend web
+    bind {FRONT}
+    default_backend app
+backend app
+    server m {SERVER}
+"
+    ));
+    h.net.set_server(addr(SERVER), ServerBehavior::Manual);
+    let (client, server) = forwarded(&mut h, GET);
+    h.run_for(Duration::from_millis(2500));
+    assert!(
+        !was_reset(&h, client),
+        "the client was cut while the server worked"
+    );
+    send(&mut h, server, OK);
+    assert_eq!(status(&h.net.remote_recv_text(client)), 200);
+    // Once the answer is out, the client's timeout runs again: an idle keep-alive client is
+    // closed after it.
+    h.run_for(Duration::from_millis(1500));
+    assert!(!h.net.engine_holds(client));
+}

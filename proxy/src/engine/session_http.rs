@@ -40,6 +40,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
+use core::time::Duration;
 
 use super::balance::{LbKey, Pick};
 use super::context::Ctx;
@@ -1092,6 +1093,23 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.settle(cx, LogLine::Write, Phase::Close);
     }
 
+    /// When `timeout client` ends the exchange: never while the server has the whole request
+    /// and nothing waits to go to the client, because then only `timeout server` runs (HAProxy
+    /// suspends the client side's timeout while it waits for the response). Sending the answer
+    /// restarts the client's clock (`pump_io`).
+    fn client_deadline(&self, timeout: Option<Duration>) -> Option<Instant> {
+        let server_working = matches!(
+            self.phase,
+            Phase::Exchange(Response::Head | Response::Interim)
+        ) && self.cside.request_complete()
+            && self.c_tx.is_empty();
+        if server_working {
+            None
+        } else {
+            deadline(self.client_active_at, timeout)
+        }
+    }
+
     /// Resets both connections (nothing sensible can be sent any more).
     fn abort_all<T: Transport<Conn = C>>(&mut self, cx: &mut Ctx<'_, T>, term: [u8; 2]) {
         self.release_slot(cx.sh);
@@ -1193,7 +1211,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     .srv
                     .filter(|l| l.connected())
                     .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server)));
-                let client = deadline(self.client_active_at, fe.timeouts.client);
+                let client = self.client_deadline(fe.timeouts.client);
                 earliest(server, client)
             }
             Phase::Reply | Phase::Close => deadline(self.client_active_at, fe.timeouts.client),
@@ -1248,7 +1266,9 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     }
                     return;
                 }
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| cx.now >= d)
+                if self
+                    .client_deadline(fe.timeouts.client)
+                    .is_some_and(|d| cx.now >= d)
                 {
                     cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;
                     self.abort_all(cx, *b"cD");
