@@ -365,3 +365,59 @@ backend app
     h.run_for(Duration::from_millis(1500));
     assert!(!h.net.engine_holds(client));
 }
+
+#[test]
+fn a_freed_slot_goes_to_the_oldest_queued_request_not_a_new_one() {
+    // HAProxy serves the queue before new arrivals (src/queue.c: a request that finds
+    // others waiting joins the queue behind them). Here the slot frees in the same pass in
+    // which a new client's request arrives, and the new client's session comes before the
+    // queued one in the engine's table.
+    let mut h = Harness::new(&format!(
+        "
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+    timeout queue 5s
+frontend web
+    bind {FRONT}
+    default_backend app
+backend app
+    server m {SERVER} maxconn 1
+"
+    ));
+    h.net.set_server(addr(SERVER), ServerBehavior::Manual);
+    let (a, server_a) = forwarded(
+        &mut h,
+        b"GET /a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    let idle = h.net.client(addr(FRONT));
+    h.run_for(BRIEFLY);
+    let b = h.net.client(addr(FRONT));
+    send(
+        &mut h,
+        b,
+        b"GET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(h.engine.queued_count(), 1);
+    // The idle client leaves: its table entry, ahead of the queued one, is free again.
+    close(&mut h, idle);
+    // In one step: the first answer frees the slot, and a new request arrives.
+    h.net.remote_send(server_a, OK);
+    let c = h.net.client(addr(FRONT));
+    h.net.remote_send(
+        c,
+        b"GET /c HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    h.step();
+    h.run_for(BRIEFLY);
+    assert_eq!(status(&h.net.remote_recv_text(a)), 200);
+    let servers = h.net.server_conns(addr(SERVER));
+    let second = *servers.iter().max().expect("a second server connection");
+    assert!(
+        h.net.remote_recv_text(second).starts_with("GET /b "),
+        "the queued request went second"
+    );
+    assert_eq!(h.engine.queued_count(), 1, "the new request waits its turn");
+}

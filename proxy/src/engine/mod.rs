@@ -284,7 +284,7 @@ impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
         for b in 0..self.shared.backends.len() {
             self.queue_scratch.clear();
             self.queue_scratch
-                .extend(self.shared.backends[b].queue.iter().copied());
+                .extend(self.shared.backends[b].queue.iter().map(|q| q.waiter));
             for k in 0..self.queue_scratch.len() {
                 let w = self.queue_scratch[k];
                 if self.generations.get(w.slot) == Some(&w.generation) {

@@ -215,6 +215,16 @@ pub struct Waiter {
     pub generation: u32,
 }
 
+/// A session waiting in a backend queue, and the server it waits for when persistence named
+/// one (`None`: any server will do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queued {
+    /// The session.
+    pub waiter: Waiter,
+    /// The server it must have, if any.
+    pub server: Option<usize>,
+}
+
 /// Run-time state of one backend.
 #[derive(Debug)]
 pub struct BackendRt {
@@ -224,7 +234,7 @@ pub struct BackendRt {
     pub balancer: Balancer,
     /// Sessions waiting for a slot, oldest first (manual 5.2 "maxconn": requests beyond a
     /// server's maxconn wait in the backend queue).
-    pub queue: VecDeque<Waiter>,
+    pub queue: VecDeque<Queued>,
     /// Traffic counters of the backend as a whole.
     pub counters: Counters,
     /// Last time the backend went from no server to some server or back.
@@ -290,13 +300,22 @@ impl BackendRt {
     /// Removes a session from the queue (it got a slot, gave up or ended).
     pub fn leave_queue(&mut self, slot: usize, generation: u32) {
         self.queue
-            .retain(|w| !(w.slot == slot && w.generation == generation));
+            .retain(|q| !(q.waiter.slot == slot && q.waiter.generation == generation));
         self.counters.qcur = u32::try_from(self.queue.len()).unwrap_or(u32::MAX);
     }
 
-    /// Appends a session to the queue.
-    pub fn join_queue(&mut self, waiter: Waiter) {
-        self.queue.push_back(waiter);
+    /// Whether a session queued before `me` (before everyone, for `None`) could take a slot
+    /// on `server`: then `me` must let it go first.
+    pub fn someone_waits_for(&self, server: usize, me: Option<Waiter>) -> bool {
+        self.queue
+            .iter()
+            .take_while(|q| Some(q.waiter) != me)
+            .any(|q| q.server.is_none_or(|s| s == server))
+    }
+
+    /// Appends a session to the queue; `server` is the one it must have, if any.
+    pub fn join_queue(&mut self, waiter: Waiter, server: Option<usize>) {
+        self.queue.push_back(Queued { waiter, server });
         let len = u32::try_from(self.queue.len()).unwrap_or(u32::MAX);
         self.counters.qcur = len;
         self.counters.qmax = self.counters.qmax.max(len);

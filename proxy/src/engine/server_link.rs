@@ -11,7 +11,7 @@ use core::net::IpAddr;
 
 use super::balance::{LbKey, Pick};
 use super::context::Ctx;
-use super::dispatch::{AfterFailure, after_failure, choose};
+use super::dispatch::{AfterFailure, Standing, after_failure, choose};
 use super::shared::Shared;
 use super::time::{Instant, deadline};
 use super::transport::{ConnState, Transport};
@@ -255,7 +255,7 @@ pub(crate) fn retry<T: Transport>(
             let key = LbKey::of(be.balance, input.client, input.target);
             // Prefer another server: the balancer moves on by itself for round robin and
             // leastconn; hash algorithms may land on the same one again.
-            match choose(be, brt, None, key, Some(server)) {
+            match choose(be, brt, None, key, Some(server), Standing::Served) {
                 Pick::Server(i) => connect(cx, asg, i, input),
                 Pick::Queue(_) | Pick::Unavailable => Attempt::GaveUp,
             }

@@ -44,7 +44,7 @@ use core::time::Duration;
 
 use super::balance::{LbKey, Pick};
 use super::context::Ctx;
-use super::dispatch::choose;
+use super::dispatch::{Standing, choose};
 use super::log::TrafficRecord;
 use super::pool::Buf;
 use super::rules::{
@@ -555,7 +555,12 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             self.cside.request().target(),
         );
         let brt = &mut cx.sh.backends[backend_id];
-        match choose(be, brt, self.txn.asg.pinned, key, None) {
+        let standing = if matches!(self.phase, Phase::Queued { .. }) {
+            Standing::Queued(me)
+        } else {
+            Standing::New
+        };
+        match choose(be, brt, self.txn.asg.pinned, key, None, standing) {
             Pick::Server(i) => {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
@@ -565,11 +570,11 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
             }
             Pick::Queue(server) => {
                 if !matches!(self.phase, Phase::Queued { .. }) {
-                    brt.join_queue(me);
-                    self.txn.queued_at = Some(cx.now);
                     if server.is_some() {
                         self.txn.asg.pinned = server;
                     }
+                    brt.join_queue(me, self.txn.asg.pinned);
+                    self.txn.queued_at = Some(cx.now);
                     self.phase = Phase::Queued {
                         until: deadline(cx.now, be.timeouts.queue),
                     };

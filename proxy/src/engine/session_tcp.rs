@@ -14,7 +14,7 @@
 
 use super::balance::{LbKey, Pick};
 use super::context::Ctx;
-use super::dispatch::choose;
+use super::dispatch::{Standing, choose};
 use super::log::TrafficRecord;
 use super::pool::Buf;
 use super::server::Waiter;
@@ -149,7 +149,12 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         let input = self.lb_input();
         let key = LbKey::of(be.balance, input.client, input.target);
         let brt = &mut cx.sh.backends[backend_id];
-        match choose(be, brt, None, key, None) {
+        let standing = if matches!(self.phase, Phase::Queued { .. }) {
+            Standing::Queued(me)
+        } else {
+            Standing::New
+        };
+        match choose(be, brt, None, key, None, standing) {
             Pick::Server(i) => {
                 if matches!(self.phase, Phase::Queued { .. }) {
                     brt.leave_queue(me.slot, me.generation);
@@ -160,7 +165,7 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
             }
             Pick::Queue(_) => {
                 if self.phase == Phase::Dispatch {
-                    brt.join_queue(me);
+                    brt.join_queue(me, None);
                     self.queued_at = Some(cx.now);
                     self.phase = Phase::Queued {
                         until: deadline(cx.now, be.timeouts.queue),
