@@ -59,10 +59,10 @@ fn unknown_keywords_options_and_sections() {
         &["option 'httpclose'", "supported options: dontlognull"],
     );
     check(
-        "defaults\n timeout tunnel 1h\n",
+        "defaults\n timeout tarpit 1h\n",
         2,
         ErrorKind::UnknownKeyword,
-        &["timeout tunnel", "supported timeouts"],
+        &["timeout tarpit", "supported timeouts"],
     );
     check(
         "backend b\n stats admin if TRUE\n",

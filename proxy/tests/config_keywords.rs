@@ -54,7 +54,7 @@ fn unknown_names_list_what_the_tables_hold() {
         shown("defaults\n    timeout tarpit 1s\n"),
         (
             "t.cfg:2:13: unknown keyword 'timeout tarpit' (not supported by bareproxy; \
-             supported timeouts: check, client, connect, http-request, queue, server)"
+             supported timeouts: check, client, connect, http-keep-alive, http-request, queue, server, tunnel)"
                 .to_string(),
             Some("timeout tarpit".to_string())
         )

@@ -765,3 +765,52 @@ fn listen_without_bind_keeps_its_rules() {
     assert_eq!(b.http_request.len(), 1);
     assert!(b.forwardfor.is_some());
 }
+
+#[test]
+fn keep_alive_and_tunnel_timeouts_are_read_and_inherited() {
+    // Manual 4.2: `timeout http-keep-alive` (defaults, frontend, listen, backend) and
+    // `timeout tunnel` (defaults, listen, backend).
+    let p = parse(
+        "
+defaults
+    mode http
+    timeout client 30s
+    timeout server 30s
+    timeout connect 5s
+    timeout http-keep-alive 2s
+    timeout tunnel 1h
+frontend web
+    bind :80
+    default_backend app
+frontend short
+    bind :81
+    timeout http-keep-alive 500
+    default_backend ws
+backend app
+    server s 10.0.0.1:80
+backend ws
+    timeout tunnel 10m
+    server s 10.0.0.2:80
+",
+    );
+    let c = &p.config;
+    assert_eq!(
+        c.frontend_by_name("web").unwrap().timeouts.http_keep_alive,
+        ms(2000)
+    );
+    assert_eq!(
+        c.frontend_by_name("short")
+            .unwrap()
+            .timeouts
+            .http_keep_alive,
+        ms(500)
+    );
+    assert_eq!(
+        c.backend_by_name("app").unwrap().1.timeouts.tunnel,
+        ms(3_600_000)
+    );
+    assert_eq!(
+        c.backend_by_name("ws").unwrap().1.timeouts.tunnel,
+        ms(600_000)
+    );
+}

@@ -290,3 +290,17 @@ backend ws
     h.run_for(Duration::from_millis(10));
     assert!(h.net.remote_sees_eof(client));
 }
+
+#[test]
+fn timeout_tunnel_replaces_client_and_server_timeouts_in_tcp_mode() {
+    // Manual 4.2 "timeout tunnel": in TCP mode it applies as soon as the relay runs.
+    let mut h = harness("    timeout tunnel 3s\n    server m 10.0.1.1:7000\n");
+    h.net
+        .set_server(addr("10.0.1.1:7000"), ServerBehavior::Manual);
+    let client = h.net.client(addr(FRONT));
+    h.net.remote_send(client, b"hello");
+    h.run_for(Duration::from_millis(2000));
+    assert!(h.net.engine_holds(client), "cut before timeout tunnel");
+    h.run_for(Duration::from_millis(1100));
+    assert!(!h.net.engine_holds(client), "kept past timeout tunnel");
+}

@@ -421,3 +421,67 @@ backend app
     );
     assert_eq!(h.engine.queued_count(), 1, "the new request waits its turn");
 }
+
+/// A harness whose frontend and backend carry `extra` timeout lines.
+fn harness_with(timeouts: &str) -> Harness {
+    let mut h = Harness::new(&format!(
+        "
+global
+    log 10.0.9.9:514 local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 1s
+    timeout connect 1s
+    timeout http-request 3s
+{timeouts}
+frontend web
+    bind {FRONT}
+    default_backend app
+backend app
+    server m {SERVER}
+"
+    ));
+    h.net.set_server(addr(SERVER), ServerBehavior::Manual);
+    h
+}
+
+#[test]
+fn timeout_http_keep_alive_bounds_the_wait_for_the_next_request() {
+    // Manual 4.2 "timeout http-keep-alive": the idle time allowed between two requests on a
+    // kept-alive connection; without it `timeout http-request` applies.
+    let mut h = harness_with("    timeout http-keep-alive 500");
+    let (client, _) = served_once(&mut h);
+    h.run_for(Duration::from_millis(400));
+    assert!(h.net.engine_holds(client), "closed before http-keep-alive");
+    h.run_for(Duration::from_millis(200));
+    assert!(!h.net.engine_holds(client), "kept past http-keep-alive");
+    // Without it, the wait is `timeout http-request` (3 s).
+    let mut h = harness_with("");
+    let (client, _) = served_once(&mut h);
+    h.run_for(Duration::from_millis(2500));
+    assert!(h.net.engine_holds(client));
+    h.run_for(Duration::from_millis(600));
+    assert!(!h.net.engine_holds(client));
+}
+
+#[test]
+fn timeout_tunnel_replaces_client_and_server_timeouts_in_a_tunnel() {
+    // Manual 4.2 "timeout tunnel": once the connection is a tunnel (a WebSocket here), it
+    // supersedes both `timeout client` and `timeout server`.
+    let mut h = harness_with("    timeout tunnel 8s");
+    let (client, server) = forwarded(&mut h, UPGRADE);
+    send(&mut h, server, SWITCHING);
+    assert!(h.net.remote_recv_text(client).starts_with("HTTP/1.1 101 "));
+    h.run_for(Duration::from_millis(6000));
+    assert!(
+        !was_reset(&h, client),
+        "cut by timeout server or client inside the tunnel"
+    );
+    send(&mut h, client, b"ping");
+    assert_eq!(h.net.remote_recv(server), b"ping");
+    h.run_for(Duration::from_millis(8100));
+    assert!(was_reset(&h, client), "kept past timeout tunnel");
+}

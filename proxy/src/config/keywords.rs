@@ -193,9 +193,14 @@ pub(crate) const TIMEOUTS: &[Scoped<TimeoutSetter>] = &[
     scoped("check", Allowed::DLB, |d, t, _, _| d.timeout_check = t),
     scoped("client", Allowed::DFL, |d, t, _, _| d.timeout_client = t),
     scoped("connect", Allowed::DLB, |d, t, _, _| d.timeout_connect = t),
+    // Allowed in a backend as in HAProxy, where the client side's (frontend's) value applies.
+    scoped("http-keep-alive", Allowed::ALL, |d, t, _, _| {
+        d.timeout_http_keep_alive = t
+    }),
     scoped("http-request", Allowed::ALL, timeout_http_request),
     scoped("queue", Allowed::DLB, |d, t, _, _| d.timeout_queue = t),
     scoped("server", Allowed::DLB, |d, t, _, _| d.timeout_server = t),
+    scoped("tunnel", Allowed::DLB, |d, t, _, _| d.timeout_tunnel = t),
 ];
 
 /// `stats` sub-keywords bareproxy supports (manual 4.2 "stats ...": all four section kinds),

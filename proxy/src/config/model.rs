@@ -271,6 +271,9 @@ pub struct FrontendTimeouts {
     pub client: Option<Duration>,
     /// `timeout http-request`: maximum time to receive a complete request header (HTTP only).
     pub http_request: Option<Duration>,
+    /// `timeout http-keep-alive`: maximum wait for the next request on a kept-alive
+    /// connection (HTTP only); unset, `http_request` applies, then `client`.
+    pub http_keep_alive: Option<Duration>,
 }
 
 /// A pool of servers and how to pick among them.
@@ -323,6 +326,9 @@ pub struct BackendTimeouts {
     /// `timeout check`: read timeout of a health check once connected (the connect itself is
     /// bounded by `connect`). If unset, a check as a whole is bounded by the server's `inter`.
     pub check: Option<Duration>,
+    /// `timeout tunnel`: inactivity allowed once the connection is a tunnel (a WebSocket after
+    /// `101`, CONNECT, and every TCP-mode connection), in place of `client` and `server`.
+    pub tunnel: Option<Duration>,
 }
 
 /// Load-balancing algorithm (manual 4.2 "balance").

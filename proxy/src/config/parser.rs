@@ -446,6 +446,7 @@ impl<'f> Parser<'f> {
                         // Manual 4.2 "timeout queue": unset means the connect timeout.
                         queue: d.timeout_queue.or(d.timeout_connect),
                         check: d.timeout_check,
+                        tunnel: d.timeout_tunnel,
                     },
                     acls: if is_listen {
                         Vec::new()
@@ -500,6 +501,7 @@ impl<'f> Parser<'f> {
                     timeouts: FrontendTimeouts {
                         client: d.timeout_client,
                         http_request: d.timeout_http_request.as_ref().map(|t| t.value),
+                        http_keep_alive: d.timeout_http_keep_alive,
                     },
                     acls: core::mem::take(&mut d.acls),
                     http_request: core::mem::take(&mut d.http_request),
@@ -582,8 +584,9 @@ impl<'f> Parser<'f> {
             self.warn(d.line, format!("'balance uri' inherited from defaults is not usable in {keyword} '{name}' (mode tcp); using roundrobin"));
             d.balance.value = Balance::RoundRobin;
         }
-        // `timeout http-request` is silently irrelevant to TCP proxies.
+        // `timeout http-request` and `http-keep-alive` are silently irrelevant to TCP proxies.
         d.timeout_http_request = None;
+        d.timeout_http_keep_alive = None;
         Ok(())
     }
 

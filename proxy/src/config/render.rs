@@ -262,6 +262,9 @@ fn render_frontend(f: &mut Formatter<'_>, fe: &Frontend, config: &Config) -> fmt
     if let Some(t) = fe.timeouts.http_request {
         writeln!(f, "    timeout http-request {}", Time(t))?;
     }
+    if let Some(t) = fe.timeouts.http_keep_alive {
+        writeln!(f, "    timeout http-keep-alive {}", Time(t))?;
+    }
     proxy_log(f, &fe.log)?;
     if let Some(ff) = &fe.forwardfor {
         forwardfor(f, ff)?;
@@ -308,6 +311,7 @@ fn render_backend(f: &mut Formatter<'_>, be: &Backend) -> fmt::Result {
         ("server", t.server),
         ("queue", t.queue),
         ("check", t.check),
+        ("tunnel", t.tunnel),
     ] {
         if let Some(v) = value {
             writeln!(f, "    timeout {name} {}", Time(v))?;

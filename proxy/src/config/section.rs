@@ -145,6 +145,8 @@ pub(crate) struct Draft {
     pub timeout_server: Option<Duration>,
     pub timeout_queue: Option<Duration>,
     pub timeout_check: Option<Duration>,
+    pub timeout_http_keep_alive: Option<Duration>,
+    pub timeout_tunnel: Option<Duration>,
 
     pub balance: At<Balance>,
     pub servers: Vec<(Server, u32)>,
@@ -192,6 +194,8 @@ impl Draft {
             timeout_server: None,
             timeout_queue: None,
             timeout_check: None,
+            timeout_http_keep_alive: None,
+            timeout_tunnel: None,
             balance: At {
                 value: Balance::RoundRobin,
                 origin: builtin,

@@ -55,7 +55,7 @@ use super::server::Waiter;
 use super::server_link::{self, Assignment, Attempt, LbInput, LinkState, Progress, ServerLink};
 use super::shared::{Origin, Shared};
 use super::stats;
-use super::time::{Instant, deadline, earliest};
+use super::time::{Instant, deadline, earliest, inactivity};
 use super::transport::{ConnState, Transport};
 use super::{Status, recv_into, send_from};
 use crate::config::{Backend, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat};
@@ -1098,6 +1098,24 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.settle(cx, LogLine::Write, Phase::Close);
     }
 
+    /// Waiting on a kept-alive connection for the next request, of which no byte has come.
+    fn between_requests(&self) -> bool {
+        self.served > 0 && self.c_rx.is_empty() && self.txn.bytes_in == 0
+    }
+
+    /// How long the client may take over its request (manual 4.2): between two requests on a
+    /// kept-alive connection `timeout http-keep-alive`, and otherwise, or when that is unset,
+    /// `timeout http-request`, then `timeout client`.
+    fn request_timeout(&self, fe: &Frontend) -> Option<Duration> {
+        let t = &fe.timeouts;
+        let request = t.http_request.or(t.client);
+        if self.between_requests() {
+            t.http_keep_alive.or(request)
+        } else {
+            request
+        }
+    }
+
     /// When `timeout client` ends the exchange: never while the server has the whole request
     /// and nothing waits to go to the client, because then only `timeout server` runs (HAProxy
     /// suspends the client side's timeout while it waits for the response). Sending the answer
@@ -1206,18 +1224,15 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let fe = &cfg.frontends[self.origin.frontend];
         let be = self.txn.asg.backend.and_then(|b| cfg.backends.get(b));
         match self.phase {
-            Phase::Request => {
-                let request = fe.timeouts.http_request.or(fe.timeouts.client);
-                deadline(self.txn.start, request)
-            }
+            Phase::Request => deadline(self.txn.start, self.request_timeout(fe)),
             Phase::Queued { until } | Phase::Connect { until } => until,
             Phase::Exchange(_) | Phase::Tunnel => {
+                let (client, server) = inactivity(fe, be, self.phase == Phase::Tunnel);
                 let server = self
                     .srv
                     .filter(|l| l.connected())
-                    .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server)));
-                let client = self.client_deadline(fe.timeouts.client);
-                earliest(server, client)
+                    .and_then(|l| deadline(l.active_at, server));
+                earliest(server, self.client_deadline(client))
             }
             Phase::Reply | Phase::Close => deadline(self.client_active_at, fe.timeouts.client),
             Phase::Done => None,
@@ -1229,9 +1244,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let be = self.txn.asg.backend.and_then(|b| cx.cfg.backends.get(b));
         match self.phase {
             Phase::Request => {
-                let request = fe.timeouts.http_request.or(fe.timeouts.client);
-                if deadline(self.txn.start, request).is_some_and(|d| cx.now >= d) {
-                    if self.served > 0 && self.c_rx.is_empty() && self.txn.bytes_in == 0 {
+                if deadline(self.txn.start, self.request_timeout(fe)).is_some_and(|d| cx.now >= d) {
+                    if self.between_requests() {
                         // An idle keep-alive connection: close it quietly.
                         self.settle(cx, LogLine::Skip, Phase::Close);
                     } else {
@@ -1256,7 +1270,8 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                 }
             }
             Phase::Exchange(_) | Phase::Tunnel => {
-                let server_timeout = be.and_then(|b| b.timeouts.server);
+                let (client_timeout, server_timeout) =
+                    inactivity(fe, be, self.phase == Phase::Tunnel);
                 if let Some(link) = self.srv
                     && link.connected()
                     && deadline(link.active_at, server_timeout).is_some_and(|d| cx.now >= d)
@@ -1272,7 +1287,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
                     return;
                 }
                 if self
-                    .client_deadline(fe.timeouts.client)
+                    .client_deadline(client_timeout)
                     .is_some_and(|d| cx.now >= d)
                 {
                     cx.sh.frontends[self.origin.frontend].counters.client_aborts += 1;

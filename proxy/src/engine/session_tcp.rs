@@ -20,7 +20,7 @@ use super::pool::Buf;
 use super::server::Waiter;
 use super::server_link::{self, Assignment, Attempt, LbInput, LinkState, Progress, ServerLink};
 use super::shared::{Origin, Shared};
-use super::time::{Instant, deadline, earliest};
+use super::time::{Instant, deadline, earliest, inactivity};
 use super::transport::{ConnState, Transport};
 use super::{Status, recv_into, send_from};
 use crate::config::{Config, Level, LogFormat};
@@ -339,11 +339,13 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
         match self.phase {
             Phase::Dispatch => Some(self.start),
             Phase::Queued { until } | Phase::Connect { until } => until,
-            Phase::Relay => earliest(
-                deadline(self.client_active_at, fe.timeouts.client),
-                self.srv
-                    .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server))),
-            ),
+            Phase::Relay => {
+                let (client, server) = inactivity(fe, be, true);
+                earliest(
+                    deadline(self.client_active_at, client),
+                    self.srv.and_then(|l| deadline(l.active_at, server)),
+                )
+            }
             Phase::Done => None,
         }
     }
@@ -362,12 +364,12 @@ impl<C: Copy + Eq + core::fmt::Debug> TcpSession<C> {
                 self.connect_failed(cx);
             }
             Phase::Relay => {
-                if deadline(self.client_active_at, fe.timeouts.client).is_some_and(|d| cx.now >= d)
-                {
+                let (client, server) = inactivity(fe, be, true);
+                if deadline(self.client_active_at, client).is_some_and(|d| cx.now >= d) {
                     self.end(cx, *b"cD", true);
                 } else if self
                     .srv
-                    .and_then(|l| deadline(l.active_at, be.and_then(|b| b.timeouts.server)))
+                    .and_then(|l| deadline(l.active_at, server))
                     .is_some_and(|d| cx.now >= d)
                 {
                     self.end(cx, *b"sD", true);

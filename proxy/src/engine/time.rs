@@ -69,3 +69,17 @@ pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant
 pub(crate) fn deadline(start: Instant, timeout: Option<Duration>) -> Option<Instant> {
     timeout.map(|t| start + t)
 }
+
+/// The client's and the server's inactivity timeouts of a connection: once it is a tunnel (a
+/// TCP-mode relay, a WebSocket after `101`, CONNECT) `timeout tunnel` replaces both when set
+/// (manual 4.2 "timeout tunnel": it "supersedes both the client and server timeouts").
+pub(crate) fn inactivity(
+    fe: &crate::config::Frontend,
+    be: Option<&crate::config::Backend>,
+    tunnel: bool,
+) -> (Option<Duration>, Option<Duration>) {
+    match be.and_then(|b| b.timeouts.tunnel).filter(|_| tunnel) {
+        Some(t) => (Some(t), Some(t)),
+        None => (fe.timeouts.client, be.and_then(|b| b.timeouts.server)),
+    }
+}
