@@ -193,7 +193,10 @@ pub struct ProxyService {
 impl ProxyService {
     /// Builds the engine for `config` with `ram` bytes to budget from, and opens its listeners.
     pub fn start<N: Nic>(config: &Config, ram: usize, stack: &mut Stack<N>) -> Self {
-        let engine = Engine::new(config, ResourceLimits::from_ram(ram));
+        let engine = Engine::new(
+            config,
+            ResourceLimits::from_ram_tuned(ram, &config.global.tune),
+        );
         // Every proxied client needs a backend connection: keep half the sockets out of the
         // listeners' reach so that accepting can never starve connecting.
         let sockets = stack.stats().sockets.max;

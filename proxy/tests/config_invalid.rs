@@ -896,3 +896,19 @@ fn frontend_without_bind() {
         &["frontend 'lonely' has no 'bind' line"],
     );
 }
+
+#[test]
+fn tune_values_the_box_cannot_honour_are_refused() {
+    check(
+        "global\n tune.http.maxhdr 500\n",
+        2,
+        ErrorKind::Unsupported,
+        &["tune.http.maxhdr", "128"],
+    );
+    check(
+        "global\n tune.bufsize 512\n",
+        2,
+        ErrorKind::InvalidValue,
+        &["'512'", "out of range (1024"],
+    );
+}

@@ -22,7 +22,7 @@ fn unknown_names_list_what_the_tables_hold() {
     assert_eq!(
         shown("global\n    daemon\n").0,
         "t.cfg:2:5: unknown keyword 'daemon' in global section (not supported by bareproxy; \
-         supported: log, maxconn)"
+         supported: log, maxconn, tune.bufsize, tune.http.maxhdr, tune.maxrewrite)"
     );
     assert_eq!(
         shown("backend b\n    bind :80\n").0,

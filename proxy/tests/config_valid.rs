@@ -814,3 +814,44 @@ backend ws
         ms(600_000)
     );
 }
+
+#[test]
+fn tune_keywords_set_the_buffer_and_head_limits() {
+    // Manual 3.2: tune.bufsize, tune.maxrewrite, tune.http.maxhdr.
+    let p = parse(
+        "
+global
+    tune.bufsize 32768
+    tune.maxrewrite 4096
+    tune.http.maxhdr 64
+defaults
+    mode http
+    timeout client 1s
+    timeout server 1s
+    timeout connect 1s
+frontend f
+    bind :80
+    default_backend b
+backend b
+    server s 10.0.0.1:80
+",
+    );
+    let tune = &p.config.global.tune;
+    assert_eq!(tune.bufsize, Some(32768));
+    assert_eq!(tune.maxrewrite, Some(4096));
+    assert_eq!(tune.http_maxhdr, Some(64));
+    let limits = proxy::engine::ResourceLimits::new(8192, 8, 2).tuned(tune);
+    assert_eq!(limits.buffer_size, 32768);
+    let http = limits.http_limits();
+    assert_eq!(http.max_head_bytes, 32768 - 4096);
+    assert_eq!(http.max_headers, 64);
+    // A reserve of half the buffer or more is cut to half, as HAProxy does.
+    let mut big = tune.clone();
+    big.maxrewrite = Some(40_000);
+    let limits = proxy::engine::ResourceLimits::new(8192, 8, 2).tuned(&big);
+    assert_eq!(limits.http_limits().max_head_bytes, 16384);
+    // Unset, the limits are bareproxy's own: three quarters of the buffer, 101 fields.
+    let limits = proxy::engine::ResourceLimits::new(8192, 8, 2).tuned(&Default::default());
+    assert_eq!(limits.http_limits().max_head_bytes, 6144);
+    assert_eq!(limits.http_limits().max_headers, 101);
+}

@@ -689,3 +689,34 @@ fn client_reset_mid_request_frees_everything() {
     assert_pool_back(&h);
     assert_eq!(h.engine.server("app", "s1").map(|s| s.active), Some(0));
 }
+
+#[test]
+fn tune_http_maxhdr_limits_the_fields_of_a_request() {
+    let mut h = Harness::new(
+        "
+global
+    tune.http.maxhdr 3
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend web
+    bind 10.0.0.1:80
+    default_backend app
+backend app
+    server s1 10.0.1.1:8080
+",
+    );
+    h.http_server("10.0.1.1:8080", "s1");
+    let ok = h.exchange(
+        FRONT,
+        "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status(&ok), 200, "{ok}");
+    let refused = h.exchange(
+        FRONT,
+        "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status(&refused), 400, "{refused}");
+}

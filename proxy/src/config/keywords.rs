@@ -213,8 +213,17 @@ pub(crate) const STATS: &[Named<StatsHandler>] = &[
 ];
 
 /// `global` keywords bareproxy supports (manual 3), in the order error messages list them.
-pub(crate) const GLOBAL_KEYWORDS: &[Named<GlobalHandler>] =
-    &[named("log", global_log), named("maxconn", global_maxconn)];
+pub(crate) const GLOBAL_KEYWORDS: &[Named<GlobalHandler>] = &[
+    named("log", global_log),
+    named("maxconn", global_maxconn),
+    named("tune.bufsize", |g, w| {
+        tune_number(w, 1024, 1 << 20, &mut g.tune.bufsize)
+    }),
+    named("tune.http.maxhdr", tune_http_maxhdr),
+    named("tune.maxrewrite", |g, w| {
+        tune_number(w, 0, 1 << 20, &mut g.tune.maxrewrite)
+    }),
+];
 
 // ---- helpers ---------------------------------------------------------------------------------
 
@@ -1306,6 +1315,32 @@ fn global_maxconn(g: &mut Global, w: &[Word]) -> Res {
     let n = arg(w, 1, "a number")?;
     end(w, 2)?;
     g.maxconn = check(n, value::number(&n.text, 1, MAX_MAXCONN))?;
+    Ok(())
+}
+
+/// `tune.bufsize N`, `tune.maxrewrite N`: a number of bytes in `min..=max` (manual 3.2; the
+/// engine cuts a reserve of half the buffer or more to half, as HAProxy does).
+fn tune_number(w: &[Word], min: u32, max: u32, into: &mut Option<u32>) -> Res {
+    let n = arg(w, 1, "a number of bytes")?;
+    end(w, 2)?;
+    *into = Some(check(n, value::number(&n.text, min, max))?);
+    Ok(())
+}
+
+/// `tune.http.maxhdr N`: HAProxy takes up to 32767; the codec parses heads on a fixed table
+/// of `http::MAX_HEADERS_CAP` fields, so more is refused rather than silently lowered.
+fn tune_http_maxhdr(g: &mut Global, w: &[Word]) -> Res {
+    let n = arg(w, 1, "a number")?;
+    end(w, 2)?;
+    let cap = crate::http::MAX_HEADERS_CAP as u32;
+    let value = check(n, value::number(&n.text, 1, 32767))?;
+    if value > cap {
+        return Err(unsupported(
+            n,
+            format!("'tune.http.maxhdr {value}': bareproxy holds at most {cap} header fields"),
+        ));
+    }
+    g.tune.http_maxhdr = Some(value);
     Ok(())
 }
 

@@ -52,6 +52,21 @@ pub struct Global {
     pub maxconn: u32,
     /// Syslog servers (manual 3.1 "log"). Proxies with `log global` send to these too.
     pub log: Vec<LogTarget>,
+    /// `tune.*` buffer and header limits (manual 3.2); unset values keep bareproxy's own.
+    pub tune: Tune,
+}
+
+/// The `tune.*` keywords bareproxy honours (manual 3.2). The engine applies them
+/// (`ResourceLimits::tuned`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tune {
+    /// `tune.bufsize`: the size of each connection buffer, in bytes.
+    pub bufsize: Option<u32>,
+    /// `tune.maxrewrite`: the part of a buffer kept free for rewriting a head; a head may use
+    /// the rest.
+    pub maxrewrite: Option<u32>,
+    /// `tune.http.maxhdr`: the most header fields in one request or response.
+    pub http_maxhdr: Option<u32>,
 }
 
 /// bareproxy's default for `global maxconn` (see [`Global::maxconn`]).

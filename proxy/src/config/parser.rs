@@ -93,6 +93,7 @@ impl<'f> Parser<'f> {
             global: Global {
                 maxconn: DEFAULT_GLOBAL_MAXCONN,
                 log: Vec::new(),
+                tune: Default::default(),
             },
             defaults: Draft::new(SectionKind::Defaults, String::new(), 0),
             current: Current::Nothing,

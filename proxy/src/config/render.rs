@@ -79,6 +79,16 @@ impl Display for Config {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(f, "global")?;
         writeln!(f, "    maxconn {}", self.global.maxconn)?;
+        let tune = &self.global.tune;
+        for (name, value) in [
+            ("tune.bufsize", tune.bufsize),
+            ("tune.maxrewrite", tune.maxrewrite),
+            ("tune.http.maxhdr", tune.http_maxhdr),
+        ] {
+            if let Some(v) = value {
+                writeln!(f, "    {name} {v}")?;
+            }
+        }
         for target in &self.global.log {
             log_line(f, target)?;
         }

@@ -202,7 +202,8 @@ pub struct Engine<C> {
 impl<C: Copy + Eq + core::fmt::Debug> Engine<C> {
     /// Builds the runtime for `config`, allocating every pool now.
     pub fn new(config: &Config, limits: ResourceLimits) -> Engine<C> {
-        let limits = ResourceLimits::new(limits.buffer_size, limits.buffers, limits.max_sessions);
+        // The configuration's `tune.*` always applies, whoever worked out the limits.
+        let limits = limits.tuned(&config.global.tune);
         let pool = BufferPool::new(limits.buffers, limits.buffer_size);
         let shared = Shared::new(config, pool, limits.max_sessions);
         let mut sessions = Vec::with_capacity(limits.max_sessions);

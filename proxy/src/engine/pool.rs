@@ -12,6 +12,7 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::config::Tune;
 use crate::http;
 
 /// How much memory the engine may use, fixed at start-up.
@@ -26,6 +27,11 @@ pub struct ResourceLimits {
     pub buffers: usize,
     /// Session slots (client connections being served at once, over all frontends).
     pub max_sessions: usize,
+    /// The largest HTTP head: three quarters of a buffer unless `tune.maxrewrite` says.
+    pub max_head_bytes: usize,
+    /// The most fields in one HTTP head: 101 (HAProxy's `tune.http.maxhdr` default) unless
+    /// `tune.http.maxhdr` says.
+    pub max_headers: usize,
 }
 
 /// Per-HTTP-session heap besides the buffers: two head buffers of the codec.
@@ -49,26 +55,58 @@ impl ResourceLimits {
         let budget = ram_bytes / 4;
         let per_session = 4 * buffer_size + http_session_overhead(buffer_size);
         let max_sessions = (budget / per_session).clamp(1, 65_535);
-        ResourceLimits {
-            buffer_size,
-            buffers: 4 * max_sessions,
-            max_sessions,
+        ResourceLimits::new(buffer_size, 4 * max_sessions, max_sessions)
+    }
+
+    /// [`ResourceLimits::from_ram`] with the configuration's `tune.*` applied, the budget
+    /// worked out for the buffer size `tune.bufsize` asks for.
+    pub fn from_ram_tuned(ram_bytes: usize, tune: &Tune) -> ResourceLimits {
+        let Some(bufsize) = tune.bufsize else {
+            return ResourceLimits::from_ram(ram_bytes).tuned(tune);
+        };
+        let buffer_size = (bufsize as usize).max(Self::MIN_BUFFER_SIZE);
+        let per_session = 4 * buffer_size + http_session_overhead(buffer_size);
+        let max_sessions = (ram_bytes / 4 / per_session).clamp(1, 65_535);
+        ResourceLimits::new(buffer_size, 4 * max_sessions, max_sessions).tuned(tune)
+    }
+
+    /// These limits with `tune.*` applied (manual 3.2): `tune.bufsize` replaces the buffer
+    /// size, `tune.maxrewrite` leaves the head the rest of the buffer (a reserve of half the
+    /// buffer or more is cut to half, as HAProxy's `check_config_validity` does), and
+    /// `tune.http.maxhdr` the field count. The number of buffers is not changed: a larger
+    /// `tune.bufsize` on fixed limits costs more memory ([`ResourceLimits::from_ram_tuned`]
+    /// budgets for it).
+    pub fn tuned(self, tune: &Tune) -> ResourceLimits {
+        let buffer_size = tune.bufsize.map_or(self.buffer_size, |b| {
+            (b as usize).max(Self::MIN_BUFFER_SIZE)
+        });
+        let mut limits = ResourceLimits::new(buffer_size, self.buffers, self.max_sessions);
+        if let Some(reserve) = tune.maxrewrite {
+            limits.max_head_bytes = buffer_size - (reserve as usize).min(buffer_size / 2);
         }
+        if let Some(fields) = tune.http_maxhdr {
+            limits.max_headers = fields as usize;
+        }
+        limits
     }
 
     /// Fixed limits (tests, or a firmware that knows better).
     pub fn new(buffer_size: usize, buffers: usize, max_sessions: usize) -> ResourceLimits {
+        let buffer_size = buffer_size.max(Self::MIN_BUFFER_SIZE);
         ResourceLimits {
-            buffer_size: buffer_size.max(Self::MIN_BUFFER_SIZE),
+            buffer_size,
             buffers,
             max_sessions: max_sessions.max(1),
+            max_head_bytes: buffer_size * 3 / 4,
+            max_headers: http::Limits::default().max_headers,
         }
     }
 
     /// The HTTP codec limits that go with these buffers.
     pub fn http_limits(&self) -> http::Limits {
         http::Limits {
-            max_head_bytes: self.buffer_size * 3 / 4,
+            max_head_bytes: self.max_head_bytes,
+            max_headers: self.max_headers,
             ..http::Limits::default()
         }
     }
