@@ -53,10 +53,10 @@ fn unknown_keywords_options_and_sections() {
         &["'stats'"],
     );
     check(
-        "defaults\n option httpclose\n",
+        "defaults\n option abortonclose\n",
         2,
         ErrorKind::UnknownKeyword,
-        &["option 'httpclose'", "supported options: dontlognull"],
+        &["option 'abortonclose'", "supported options: dontlognull"],
     );
     check(
         "defaults\n timeout tarpit 1h\n",

@@ -41,13 +41,13 @@ fn unknown_names_list_what_the_tables_hold() {
          monitor-uri, no, option, retries, stats, timeout)"
     );
     assert_eq!(
-        shown("defaults\n    option httpclose\n"),
+        shown("defaults\n    option abortonclose\n"),
         (
-            "t.cfg:2:12: unknown option 'httpclose' in defaults section '' (not supported by \
-             bareproxy; supported options: dontlognull, forwardfor, httpchk, httplog, \
-             redispatch, tcplog)"
+            "t.cfg:2:12: unknown option 'abortonclose' in defaults section '' (not supported by \
+             bareproxy; supported options: dontlognull, forwardfor, http-keep-alive, \
+             http-server-close, httpchk, httpclose, httplog, redispatch, tcplog)"
                 .to_string(),
-            Some("option httpclose".to_string())
+            Some("option abortonclose".to_string())
         )
     );
     assert_eq!(

@@ -855,3 +855,50 @@ backend b
     assert_eq!(limits.http_limits().max_head_bytes, 6144);
     assert_eq!(limits.http_limits().max_headers, 101);
 }
+
+#[test]
+fn http_connection_modes_are_read_last_one_winning() {
+    // Manual 4.2 "option http-keep-alive", "option http-server-close", "option httpclose".
+    let p = parse(
+        "
+defaults
+    mode http
+    timeout client 1s
+    timeout server 1s
+    timeout connect 1s
+    option http-server-close
+frontend inherits
+    bind :80
+    default_backend closes
+frontend overrides
+    bind :81
+    option httpclose
+    option http-keep-alive
+    default_backend undone
+backend closes
+    option httpclose
+    server s 10.0.0.1:80
+backend undone
+    no option http-server-close
+    server s 10.0.0.2:80
+",
+    );
+    let c = &p.config;
+    use proxy::http::HttpMode;
+    assert_eq!(
+        c.frontend_by_name("inherits").unwrap().http_mode,
+        HttpMode::ServerClose
+    );
+    assert_eq!(
+        c.frontend_by_name("overrides").unwrap().http_mode,
+        HttpMode::KeepAlive
+    );
+    assert_eq!(
+        c.backend_by_name("closes").unwrap().1.http_mode,
+        HttpMode::Close
+    );
+    assert_eq!(
+        c.backend_by_name("undone").unwrap().1.http_mode,
+        HttpMode::KeepAlive
+    );
+}

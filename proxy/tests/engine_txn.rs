@@ -485,3 +485,25 @@ fn timeout_tunnel_replaces_client_and_server_timeouts_in_a_tunnel() {
     h.run_for(Duration::from_millis(8100));
     assert!(was_reset(&h, client), "kept past timeout tunnel");
 }
+
+#[test]
+fn http_server_close_closes_the_server_side_and_httpclose_both() {
+    // The more restrictive of the frontend's and the backend's mode applies (manual 4.2
+    // "option http-server-close", "option httpclose").
+    let mut h = harness_with("    option http-server-close");
+    let (client, server) = served_once(&mut h);
+    assert!(
+        h.net.remote_sees_eof(server),
+        "the server connection was kept"
+    );
+    assert!(
+        h.net.engine_holds(client),
+        "the client connection was closed"
+    );
+    let mut h = harness_with("    option httpclose");
+    let (client, server) = forwarded(&mut h, GET);
+    send(&mut h, server, OK);
+    let r = h.net.remote_recv_text(client);
+    assert!(r.contains("Connection: close\r\n"), "{r}");
+    assert!(h.net.remote_sees_eof(client) && h.net.remote_sees_eof(server));
+}

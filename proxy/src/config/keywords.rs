@@ -44,6 +44,7 @@ use super::section::{
     Allowed, At, BackendRef, Draft, HttpChkDraft, HttpUse, LogSpec, Origin, StatsDraft,
 };
 use super::value::{self, ValueResult};
+use crate::http::HttpMode;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -182,7 +183,16 @@ impl OptionLine {
 pub(crate) const OPTIONS: &[Scoped<OptionHandler>] = &[
     scoped("dontlognull", Allowed::DFL, option_dontlognull),
     scoped("forwardfor", Allowed::ALL, option_forwardfor),
+    scoped("http-keep-alive", Allowed::ALL, |d, w, o| {
+        http_mode(d, w, o, HttpMode::KeepAlive)
+    }),
+    scoped("http-server-close", Allowed::ALL, |d, w, o| {
+        http_mode(d, w, o, HttpMode::ServerClose)
+    }),
     scoped("httpchk", Allowed::DLB, option_httpchk),
+    scoped("httpclose", Allowed::ALL, |d, w, o| {
+        http_mode(d, w, o, HttpMode::Close)
+    }),
     scoped("httplog", Allowed::DFL, option_httplog),
     scoped("redispatch", Allowed::DLB, option_redispatch),
     scoped("tcplog", Allowed::DFL, option_tcplog),
@@ -687,6 +697,18 @@ fn option(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {
         end(w, opt.args())?;
     }
     (entry.handler)(d, w, opt)
+}
+
+/// `option http-keep-alive | http-server-close | httpclose`: the last one written wins; `no`
+/// before one of them goes back to keep-alive, HAProxy's default mode (manual 4.2).
+fn http_mode(d: &mut Draft, w: &[Word], opt: OptionLine, mode: HttpMode) -> Res {
+    end(w, opt.args())?;
+    d.http_mode = if opt.enable {
+        mode
+    } else {
+        HttpMode::KeepAlive
+    };
+    Ok(())
 }
 
 fn option_dontlognull(d: &mut Draft, w: &[Word], opt: OptionLine) -> Res {

@@ -258,6 +258,9 @@ pub struct Frontend {
     pub maxconn: u32,
     /// Client-side timeouts.
     pub timeouts: FrontendTimeouts,
+    /// `option http-keep-alive` (the default), `http-server-close` or `httpclose`; a
+    /// transaction runs in the more restrictive of its frontend's and its backend's mode.
+    pub http_mode: crate::http::HttpMode,
     /// Named ACLs, referenced by index from the conditions below.
     pub acls: Vec<Acl>,
     /// `http-request` rules in order (empty in TCP mode).
@@ -311,6 +314,8 @@ pub struct Backend {
     pub retries: u32,
     /// `option redispatch`: the last retry may go to another server, breaking persistence.
     pub redispatch: bool,
+    /// The backend's HTTP connection mode (see [`Frontend::http_mode`]).
+    pub http_mode: crate::http::HttpMode,
     /// Server-side timeouts.
     pub timeouts: BackendTimeouts,
     /// Named ACLs, referenced by index from the rules below.

@@ -441,6 +441,7 @@ impl<'f> Parser<'f> {
                     http_check,
                     retries: d.retries,
                     redispatch: d.redispatch,
+                    http_mode: d.http_mode,
                     timeouts: BackendTimeouts {
                         connect: d.timeout_connect,
                         server: d.timeout_server,
@@ -499,6 +500,7 @@ impl<'f> Parser<'f> {
                     mode: d.mode,
                     binds: d.binds.iter().map(|(a, _, _)| *a).collect(),
                     maxconn: 0,
+                    http_mode: d.http_mode,
                     timeouts: FrontendTimeouts {
                         client: d.timeout_client,
                         http_request: d.timeout_http_request.as_ref().map(|t| t.value),

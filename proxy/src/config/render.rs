@@ -275,6 +275,7 @@ fn render_frontend(f: &mut Formatter<'_>, fe: &Frontend, config: &Config) -> fmt
     if let Some(t) = fe.timeouts.http_keep_alive {
         writeln!(f, "    timeout http-keep-alive {}", Time(t))?;
     }
+    http_mode(f, fe.http_mode)?;
     proxy_log(f, &fe.log)?;
     if let Some(ff) = &fe.forwardfor {
         forwardfor(f, ff)?;
@@ -315,6 +316,7 @@ fn render_backend(f: &mut Formatter<'_>, be: &Backend) -> fmt::Result {
     if be.redispatch {
         writeln!(f, "    option redispatch")?;
     }
+    http_mode(f, be.http_mode)?;
     let t = &be.timeouts;
     for (name, value) in [
         ("connect", t.connect),
@@ -390,4 +392,13 @@ fn render_backend(f: &mut Formatter<'_>, be: &Backend) -> fmt::Result {
         writeln!(f)?;
     }
     Ok(())
+}
+
+/// The connection mode, unless it is the default (keep-alive).
+fn http_mode(f: &mut core::fmt::Formatter<'_>, mode: crate::http::HttpMode) -> core::fmt::Result {
+    match mode {
+        crate::http::HttpMode::KeepAlive => Ok(()),
+        crate::http::HttpMode::ServerClose => writeln!(f, "    option http-server-close"),
+        crate::http::HttpMode::Close => writeln!(f, "    option httpclose"),
+    }
 }

@@ -169,6 +169,7 @@ pub(crate) struct Draft {
     pub log: Vec<LogSpec>,
     pub log_format: At<LogFormat>,
     pub dontlognull: bool,
+    pub http_mode: crate::http::HttpMode,
 
     pub http_uses: Vec<HttpUse>,
 }
@@ -221,6 +222,7 @@ impl Draft {
                 origin: builtin,
             },
             dontlognull: false,
+            http_mode: crate::http::HttpMode::KeepAlive,
             http_uses: Vec::new(),
         }
     }

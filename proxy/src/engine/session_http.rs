@@ -61,7 +61,7 @@ use super::{Status, recv_into, send_from};
 use crate::config::{Backend, Config, CookieMode as CfgCookieMode, Frontend, Level, LogFormat};
 use crate::http::{
     ClientSide, CookieMode, CookiePolicy, Direction, Event, ForwardedFor, HeaderOp, HttpError,
-    HttpMode, Limits, MethodKind, Next, Persist, Persistence, RequestRewrite, ResponseCookie,
+    Limits, MethodKind, Next, Persist, Persistence, RequestRewrite, ResponseCookie,
     ResponseRewrite, ServerSide, Version, check_tunnel, plan_request, plan_response, responses,
     server_cookie, write_request, write_response,
 };
@@ -507,7 +507,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         let rewrite = RequestRewrite {
             ops: &ops,
             forwarded_for: xff,
-            connection: plan_request(HttpMode::KeepAlive, req),
+            connection: plan_request(fe.http_mode.strictest(be.http_mode), req),
             cookie: policy.as_ref(),
             strip_expect: false,
         };
@@ -824,7 +824,7 @@ impl<C: Copy + Eq + core::fmt::Debug> HttpSession<C> {
         self.txn.status = Some(status);
         self.txn.response_at = Some(cx.now);
         let plan = plan_response(
-            HttpMode::KeepAlive,
+            fe.http_mode.strictest(be.http_mode),
             req,
             self.cside.request_complete(),
             resp,

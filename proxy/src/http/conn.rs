@@ -31,6 +31,24 @@ pub enum HttpMode {
     Close,
 }
 
+impl HttpMode {
+    /// The more restrictive of two modes: a transaction runs in the stricter of its
+    /// frontend's and its backend's (manual 4.2 "option http-server-close": "the frontend
+    /// and the backend ... the most restrictive one applies").
+    pub fn strictest(self, other: HttpMode) -> HttpMode {
+        let rank = |m: HttpMode| match m {
+            HttpMode::KeepAlive => 0,
+            HttpMode::ServerClose => 1,
+            HttpMode::Close => 2,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
 /// Whether a connection stays open after the current message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Persist {
