@@ -41,16 +41,14 @@ fn unknown_keyword_message_names_file_line_column_keyword_and_alternatives() {
 #[test]
 fn unknown_keywords_options_and_sections() {
     check(
-        "global\n    daemon\n",
+        "global\n    spread-checks 5\n",
         2,
         ErrorKind::UnknownKeyword,
-        &["'daemon'", "global section", "supported: log, maxconn"],
-    );
-    check(
-        "global\n stats socket /run/haproxy.sock\n",
-        2,
-        ErrorKind::UnknownKeyword,
-        &["'stats'"],
+        &[
+            "'spread-checks'",
+            "global section",
+            "supported: log, maxconn",
+        ],
     );
     check(
         "defaults\n option abortonclose\n",
@@ -475,8 +473,9 @@ fn addresses_and_ports() {
         ErrorKind::Unsupported,
         &["server option 'ssl'", "supported: weight"],
     );
+    // In a proxy section a UNIX socket is still an error (in `global` it is a warning).
     check(
-        "global\n log /dev/log local0\n",
+        "frontend f\n log /dev/log local0\n",
         2,
         ErrorKind::InvalidValue,
         &["UNIX socket"],
@@ -910,5 +909,33 @@ fn tune_values_the_box_cannot_honour_are_refused() {
         2,
         ErrorKind::InvalidValue,
         &["'512'", "out of range (1024"],
+    );
+}
+
+#[test]
+fn what_a_box_cannot_do_is_refused_saying_so() {
+    check(
+        "global\n ssl-default-bind-ciphers ECDHE-RSA-AES128-GCM-SHA256\n",
+        2,
+        ErrorKind::Unsupported,
+        &["ssl-default-bind-ciphers", "no TLS"],
+    );
+    check(
+        "global\n lua-load /etc/haproxy/x.lua\n",
+        2,
+        ErrorKind::Unsupported,
+        &["lua-load", "no Lua"],
+    );
+    check(
+        "frontend f\n bind :443 ssl crt /etc/x.pem\n",
+        2,
+        ErrorKind::Unsupported,
+        &["'ssl'", "no TLS"],
+    );
+    check(
+        "frontend f\n bind :80\n compression algo gzip\n",
+        3,
+        ErrorKind::Unsupported,
+        &["compression", "does not compress"],
     );
 }

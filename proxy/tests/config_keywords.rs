@@ -20,8 +20,8 @@ fn shown(text: &str) -> (String, Option<String>) {
 #[test]
 fn unknown_names_list_what_the_tables_hold() {
     assert_eq!(
-        shown("global\n    daemon\n").0,
-        "t.cfg:2:5: unknown keyword 'daemon' in global section (not supported by bareproxy; \
+        shown("global\n    spread-checks 5\n").0,
+        "t.cfg:2:5: unknown keyword 'spread-checks' in global section (not supported by bareproxy; \
          supported: log, maxconn, tune.bufsize, tune.http.maxhdr, tune.maxrewrite)"
     );
     assert_eq!(

@@ -902,3 +902,60 @@ backend undone
         HttpMode::KeepAlive
     );
 }
+
+#[test]
+fn global_keywords_without_meaning_on_a_box_are_accepted_with_a_warning_each() {
+    // Debian's default global section, TLS lines aside (manual 3.1): each line that means
+    // nothing on a box gets one warning naming its line and what happens instead.
+    let p = parse(
+        "global
+    log /dev/log local0
+    log /dev/log local1 notice
+    chroot /var/lib/haproxy
+    stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners
+    stats timeout 30s
+    user haproxy
+    group haproxy
+    daemon
+    ca-base /etc/ssl/certs
+    crt-base /etc/ssl/private
+    nbthread 4
+    pidfile /run/haproxy.pid
+defaults
+    mode http
+    timeout client 1s
+    timeout server 1s
+    timeout connect 1s
+frontend f
+    bind :80
+    default_backend b
+backend b
+    server s 10.0.0.1:80
+",
+    );
+    let lines: Vec<u32> = p.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines, (2..=13).collect::<Vec<u32>>(), "{:?}", p.warnings);
+    let text = |line: u32| {
+        p.warnings
+            .iter()
+            .find(|w| w.line == line)
+            .map(|w| w.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        text(2).contains("/dev/log") && text(2).contains("syslog server"),
+        "{}",
+        text(2)
+    );
+    assert!(
+        text(4).contains("chroot") && text(4).contains("ignored"),
+        "{}",
+        text(4)
+    );
+    assert!(text(5).contains("stats socket"), "{}", text(5));
+    assert!(text(9).contains("daemon"), "{}", text(9));
+    assert!(
+        p.config.global.log.is_empty(),
+        "no target kept for /dev/log"
+    );
+}

@@ -135,6 +135,100 @@ pub(crate) fn proxy_keyword(name: &str) -> Option<&'static ProxyKeyword> {
     PROXY_KEYWORDS.iter().find(|k| k.name == name)
 }
 
+/// Why a box cannot honour a keyword, for those HAProxy has and bareproxy refuses rather than
+/// ignore (its meaning would be lost silently).
+const NO_TLS: &str = "bareproxy has no TLS; terminate TLS in front of the box";
+
+/// Proxy-section keywords bareproxy refuses, and why.
+const PROXY_REFUSED: &[(&str, &str)] = &[
+    ("compression", "bareproxy does not compress responses"),
+    (
+        "filter",
+        "bareproxy has no filters (compression, cache, SPOE, trace)",
+    ),
+    ("http-request cache-use", "bareproxy has no cache"),
+    ("http-response cache-store", "bareproxy has no cache"),
+];
+
+/// Why a proxy-section line is refused although HAProxy has its keyword, if it is one the box
+/// cannot honour.
+pub(crate) fn proxy_refused(w: &[Word]) -> Option<Fail> {
+    let first = w.first()?;
+    let two = w
+        .get(1)
+        .map(|s| alloc::format!("{} {}", first.text, s.text));
+    PROXY_REFUSED
+        .iter()
+        .find(|(k, _)| *k == first.text || two.as_deref() == Some(k))
+        .map(|(k, why)| unsupported(first, format!("'{k}': {why}")))
+}
+
+/// `global` keywords that mean nothing on a box: accepted, each with a warning that says what
+/// happens instead (manual 3: what HAProxy does with them on a Unix host).
+const GLOBAL_IGNORED: &[(&str, &str)] = &[
+    ("ca-base", "bareproxy has no TLS and no filesystem"),
+    ("chroot", "a box has no filesystem to confine the proxy in"),
+    (
+        "cpu-map",
+        "bareproxy runs one event loop on the box's single core",
+    ),
+    ("crt-base", "bareproxy has no TLS and no filesystem"),
+    (
+        "daemon",
+        "the firmware runs alone on the box; there is nothing to detach from",
+    ),
+    ("default-path", "a box has no filesystem"),
+    ("gid", "a box has no users or groups"),
+    ("group", "a box has no users or groups"),
+    (
+        "hard-stop-after",
+        "a new configuration needs a reboot of the box; there is no soft stop",
+    ),
+    ("master-worker", "there is one process"),
+    (
+        "nbproc",
+        "bareproxy runs one event loop on the box's single core",
+    ),
+    (
+        "nbthread",
+        "bareproxy runs one event loop on the box's single core",
+    ),
+    ("pidfile", "a box has no filesystem and no process ids"),
+    (
+        "stats",
+        "the runtime API ('stats socket') is not available on the box yet",
+    ),
+    ("uid", "a box has no users or groups"),
+    ("user", "a box has no users or groups"),
+    (
+        "zero-warning",
+        "the box starts whatever the warnings; check-config shows them all",
+    ),
+];
+
+/// `global` keywords bareproxy refuses, and why.
+const GLOBAL_REFUSED: &[(&str, &str)] = &[
+    ("lua-load", "bareproxy has no Lua"),
+    ("lua-prepend-path", "bareproxy has no Lua"),
+    ("ssl-default-bind-ciphers", NO_TLS),
+    ("ssl-default-bind-ciphersuites", NO_TLS),
+    ("ssl-default-bind-options", NO_TLS),
+    ("ssl-default-server-ciphers", NO_TLS),
+    ("ssl-default-server-ciphersuites", NO_TLS),
+    ("ssl-default-server-options", NO_TLS),
+    ("ssl-dh-param-file", NO_TLS),
+    ("ssl-server-verify", NO_TLS),
+    ("tune.ssl.default-dh-param", NO_TLS),
+];
+
+/// Whether a `log` address is a local sink a box does not have: a UNIX socket path, or the
+/// process's standard output or error (manual 3.1 "log").
+fn is_local_log_sink(address: &str) -> bool {
+    address.starts_with('/')
+        || address.starts_with("unix@")
+        || matches!(address, "stdout" | "stderr" | "fd@1" | "fd@2")
+}
+
 /// A second word allowed in some section kinds (an `option` or `timeout` name), and its
 /// handler `H`.
 pub(crate) struct Scoped<H> {
@@ -423,6 +517,12 @@ fn bind(d: &mut Draft, w: &[Word], line: u32) -> Res {
             "v4v6" => v4v6 = true,
             // IPv6 binds are always IPv6-only on the box.
             "v6only" => v4v6 = false,
+            "ssl" | "crt" | "crt-list" | "alpn" | "ca-file" | "verify" | "ciphers" | "quic" => {
+                return Err(unsupported(
+                    opt,
+                    format!("bind option '{}': {NO_TLS}", opt.text),
+                ));
+            }
             other => {
                 return Err(unsupported(
                     opt,
@@ -1317,8 +1417,23 @@ pub(crate) fn log_target(w: &[Word]) -> Res<LogTarget> {
 // ---- global keywords -------------------------------------------------------------------------
 
 /// Handles one line of the `global` section through [`GLOBAL_KEYWORDS`]; `w` is never empty.
-pub(crate) fn global_line(g: &mut Global, w: &[Word]) -> Res {
-    let Some(entry) = GLOBAL_KEYWORDS.iter().find(|k| k.name == w[0].text) else {
+/// `Ok(Some(warning))` for a line that is accepted but changes nothing on a box.
+pub(crate) fn global_line(g: &mut Global, w: &[Word]) -> Res<Option<String>> {
+    let keyword = w[0].text.as_str();
+    if let Some((_, why)) = GLOBAL_IGNORED.iter().find(|(k, _)| *k == keyword) {
+        return Ok(Some(format!("'{keyword}' ignored: {why}")));
+    }
+    if let Some((_, why)) = GLOBAL_REFUSED.iter().find(|(k, _)| *k == keyword) {
+        return Err(unsupported(&w[0], format!("'{keyword}': {why}")));
+    }
+    if keyword == "log" && w.get(1).is_some_and(|a| is_local_log_sink(&a.text)) {
+        return Ok(Some(format!(
+            "'log {}' ignored: a box has no local log sink; send logs to a syslog server with \
+             'log <ip>:<port> <facility>'",
+            w[1].text
+        )));
+    }
+    let Some(entry) = GLOBAL_KEYWORDS.iter().find(|k| k.name == keyword) else {
         let list: Vec<&str> = GLOBAL_KEYWORDS.iter().map(|k| k.name).collect();
         return Err(Fail::new(
             ErrorKind::UnknownKeyword,
@@ -1330,7 +1445,7 @@ pub(crate) fn global_line(g: &mut Global, w: &[Word]) -> Res {
             ),
         ));
     };
-    (entry.handler)(g, w)
+    (entry.handler)(g, w).map(|()| None)
 }
 
 fn global_maxconn(g: &mut Global, w: &[Word]) -> Res {

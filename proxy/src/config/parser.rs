@@ -222,12 +222,19 @@ impl<'f> Parser<'f> {
                 ErrorKind::UnknownSection,
                 format!("section '{keyword}' is not supported by bareproxy (supported sections: global, defaults, frontend, backend, listen)"),
             )),
-            Current::Global => {
-                let result = keywords::global_line(&mut self.global, w);
-                result.map_err(|f| located(self, f))
-            }
+            Current::Global => match keywords::global_line(&mut self.global, w) {
+                Ok(Some(warning)) => {
+                    self.warn(number, warning);
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Err(f) => Err(located(self, f)),
+            },
             Current::Proxy(draft) => {
                 let kind = draft.kind;
+                if let Some(fail) = keywords::proxy_refused(w) {
+                    return Err(located(self, fail));
+                }
                 match keywords::proxy_keyword(keyword) {
                     None => {
                         let supported: Vec<&str> = keywords::PROXY_KEYWORDS
